@@ -1,0 +1,58 @@
+# The CNN course. Two commands are all a student needs:
+#   make lab    set everything up and open JupyterLab on the first lesson
+#   make test   set everything up, run the unit tests and execute every lesson
+# Both go through `make setup`, which is idempotent (a second run takes seconds).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8888
+NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+.PHONY: help setup data lab test test-unit test-notebooks test-browser bench site solutions clean-notebooks clean
+
+help:
+	@echo "make lab              set up, then open JupyterLab on notebooks/00_start_here.ipynb ($(HOST):$(PORT))"
+	@echo "make test             set up, then run the unit tests and execute every lesson under nbval"
+	@echo "make setup            create .venv, install the pinned packages, fetch and verify the data"
+	@echo "make bench            run the benchmarks (writes build/bench.json)"
+	@echo "make site             build the executed course as a static web site in build/site/"
+	@echo "make solutions        write solved copies of the lessons to build/solutions/ and execute them"
+	@echo "make clean-notebooks  strip outputs and execution counts from stored lessons"
+
+setup: $(STAMP) data
+
+# Reinstall only when the declared dependencies change.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# Fetches what is missing; otherwise only re-checks the checksums (about a second).
+data: $(STAMP)
+	$(BIN)/python -m helpers.data fetch
+
+lab: setup
+	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) notebooks/00_start_here.ipynb
+
+test: setup test-unit test-notebooks
+
+test-unit: setup
+	$(BIN)/pytest tests/ -p no:cacheprovider
+
+test-notebooks: setup
+	$(BIN)/pytest $(NBVAL) notebooks/
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean-notebooks: $(STAMP)
+	$(BIN)/python tests/tools/nbclean.py notebooks/*.ipynb
+
+clean:
+	rm -rf build .pytest_cache .hypothesis
