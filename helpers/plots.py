@@ -6,3 +6,263 @@ a colour bar where the values matter, and other maps are perceptually uniform
 """
 
 from __future__ import annotations
+
+
+# =========================================================================== #
+# Training results (lessons 02-05): history curves, confusion matrix,
+# confident mistakes, class probabilities.
+# =========================================================================== #
+from collections.abc import Mapping as _Mapping, Sequence as _Sequence  # noqa: E402
+from typing import Any as _Any  # noqa: E402
+
+import numpy as _np  # noqa: E402
+
+
+def _history_dict(history: _Any) -> dict[str, list[float]]:
+    """Read epochs/train_loss/... from a History or a mapping with those keys."""
+    keys = ("train_loss", "train_acc", "val_loss", "val_acc")
+    get = (lambda k: history[k]) if isinstance(history, _Mapping) else (lambda k: getattr(history, k))
+    try:
+        out = {k: [float(v) for v in get(k)] for k in keys}
+    except (KeyError, AttributeError) as err:
+        raise TypeError(
+            f"history: expected a helpers.training.History (or a mapping with {keys}), "
+            f"got {type(history).__name__}"
+        ) from err
+    try:
+        epochs = list(get("epochs"))
+    except (KeyError, AttributeError):
+        epochs = []
+    out["epochs"] = epochs or list(range(1, len(out["train_loss"]) + 1))
+    return out
+
+
+def plot_history(
+    history: _Any,
+    *,
+    axes: _Sequence[_Any] | None = None,
+    title: str = "Training curves",
+    max_epochs: int | None = None,
+):
+    """Loss (left) and accuracy (right) per epoch, training solid, validation dashed.
+
+    ``history`` is one :class:`helpers.training.History`, or a mapping
+    ``{label: History}`` to compare runs side by side in the same two panels
+    (each run gets one colour). ``axes``: two existing axes to redraw into (the
+    live plot of ``fit`` reuses its figure this way). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(history, _Mapping) and "train_loss" not in history:
+        runs = {str(label): _history_dict(h) for label, h in history.items()}
+        if not runs:
+            raise ValueError("history: the mapping of runs is empty")
+    else:
+        runs = {"": _history_dict(history)}
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    else:
+        axes = list(axes)
+        if len(axes) != 2:
+            raise ValueError(f"axes: expected two axes (loss, accuracy), got {len(axes)}")
+        fig = axes[0].figure
+        for ax in axes:
+            ax.clear()
+    colours = plt.get_cmap("viridis")(_np.linspace(0.0, 0.8, max(len(runs), 2)))
+    if len(runs) == 1:
+        colours = [plt.get_cmap("viridis")(0.25), plt.get_cmap("viridis")(0.7)]
+    for i, (label, h) in enumerate(runs.items()):
+        prefix = f"{label}: " if label else ""
+        c_train = colours[i] if len(runs) > 1 else colours[0]
+        c_val = colours[i] if len(runs) > 1 else colours[1]
+        for ax, key in zip(axes, ("loss", "acc")):
+            ax.plot(h["epochs"], h[f"train_{key}"], "-o", ms=3, color=c_train,
+                    label=f"{prefix}training")
+            if not all(_np.isnan(h[f"val_{key}"])):
+                ax.plot(h["epochs"], h[f"val_{key}"], "--s", ms=3, color=c_val,
+                        label=f"{prefix}validation")
+    axes[0].set(title="Loss (lower is better)", xlabel="epoch", ylabel="loss")
+    axes[1].set(title="Accuracy (higher is better)", xlabel="epoch", ylabel="accuracy")
+    for ax in axes:
+        if max_epochs is not None:
+            ax.set_xlim(0.5, max_epochs + 0.5)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle(title)
+    return fig
+
+
+def confusion_matrix(true: _Any, predicted: _Any, num_classes: int | None = None) -> _np.ndarray:
+    """Counts ``C[i, j]`` = how many examples of true class i were predicted as j.
+
+    true, predicted: (N,) integer class numbers. Returns int64 (K, K).
+    """
+    t = _np.asarray(true).reshape(-1)
+    p = _np.asarray(predicted).reshape(-1)
+    if t.shape != p.shape:
+        raise ValueError(f"true and predicted: lengths differ ({t.size} and {p.size})")
+    if t.size and (t.min() < 0 or p.min() < 0):
+        raise ValueError("true and predicted: class numbers must be >= 0")
+    k = int(max(t.max(initial=-1), p.max(initial=-1)) + 1) if num_classes is None else int(num_classes)
+    if t.size and max(t.max(), p.max()) >= k:
+        raise ValueError(f"num_classes: is {k}, but a class number {max(t.max(), p.max())} occurs")
+    return _np.bincount(t.astype(_np.int64) * k + p.astype(_np.int64), minlength=k * k).reshape(k, k)
+
+
+def plot_confusion_matrix(
+    true: _Any,
+    predicted: _Any,
+    class_names: _Sequence[str] | None = None,
+    *,
+    normalize: bool = False,
+    title: str | None = None,
+    ax: _Any = None,
+):
+    """Confusion matrix as a heat map with the number in every cell.
+
+    Rows are the true classes, columns the predicted ones. ``normalize=True``
+    divides each row by its total, so a cell reads "fraction of class i predicted
+    as j" and the diagonal is each class's recall. Returns the figure; the matrix
+    drawn is stored on it as ``fig.matrix``.
+    """
+    import matplotlib.pyplot as plt
+
+    k = None if class_names is None else len(class_names)
+    counts = confusion_matrix(true, predicted, k)
+    k = counts.shape[0]
+    names = [str(i) for i in range(k)] if class_names is None else [str(c) for c in class_names]
+    if normalize:
+        totals = counts.sum(axis=1, keepdims=True)
+        matrix = _np.divide(counts, totals, out=_np.zeros(counts.shape), where=totals > 0)
+    else:
+        matrix = counts
+    if ax is None:
+        size = 4.5 + 0.35 * k
+        fig, ax = plt.subplots(figsize=(size, size * 0.85), layout="constrained")
+    else:
+        fig = ax.figure
+    im = ax.imshow(matrix, cmap="viridis", vmin=0, vmax=1 if normalize else None)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="fraction of the true class" if normalize else "count")
+    threshold = (1.0 if normalize else matrix.max()) / 2
+    for i in range(k):
+        for j in range(k):
+            text = f"{matrix[i, j]:.2f}" if normalize else f"{matrix[i, j]:d}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7 if k > 6 else 9,
+                    color="black" if matrix[i, j] > threshold else "white")
+    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
+                  if max(map(len, names)) > 2 else "center")
+    ax.set_yticks(range(k), names)
+    ax.set(xlabel="predicted class", ylabel="true class",
+           title=title or ("Confusion matrix (row-normalized)" if normalize else "Confusion matrix (counts)"))
+    fig.matrix = matrix
+    return fig
+
+
+def most_confident_mistakes(probabilities: _Any, true: _Any, n: int = 12) -> _np.ndarray:
+    """Indices of the ``n`` wrong predictions made with the highest probability.
+
+    probabilities: (N, K), rows sum to 1; true: (N,). Returns up to ``n`` indices,
+    most confident first.
+    """
+    probs = _np.asarray(probabilities, dtype=_np.float64)
+    t = _np.asarray(true).reshape(-1)
+    if probs.ndim != 2:
+        raise ValueError(f"probabilities: expected shape (N, classes), got {probs.shape}")
+    if len(probs) != len(t):
+        raise ValueError(f"probabilities and true: lengths differ ({len(probs)} and {len(t)})")
+    pred = probs.argmax(axis=1)
+    wrong = _np.flatnonzero(pred != t)
+    confidence = probs[wrong, pred[wrong]]
+    order = _np.argsort(-confidence, kind="stable")
+    return wrong[order[:n]]
+
+
+def show_mistakes(
+    images: _Any,
+    probabilities: _Any,
+    true: _Any,
+    class_names: _Sequence[str] | None = None,
+    *,
+    n: int = 12,
+    cols: int = 6,
+    title: str = "Most confident mistakes",
+):
+    """Grid of the ``n`` most confident wrong predictions.
+
+    images: (N, H, W) or (N, 1, H, W); probabilities: (N, K); true: (N,).
+    Each panel shows the image with its true label, the predicted label and the
+    probability the model gave it. Returns the figure; the indices shown are
+    stored on it as ``fig.indices``.
+    """
+    import matplotlib.pyplot as plt
+
+    imgs = _np.asarray(images.detach().cpu() if hasattr(images, "detach") else images)
+    if imgs.ndim == 4 and imgs.shape[1] == 1:
+        imgs = imgs[:, 0]
+    if imgs.ndim != 3:
+        raise ValueError(f"images: expected shape (N, H, W) or (N, 1, H, W), got {imgs.shape}")
+    probs = _np.asarray(probabilities.detach().cpu() if hasattr(probabilities, "detach") else probabilities)
+    t = _np.asarray(true.detach().cpu() if hasattr(true, "detach") else true)
+    if len(imgs) != len(probs):
+        raise ValueError(f"images and probabilities: lengths differ ({len(imgs)} and {len(probs)})")
+    idx = most_confident_mistakes(probs, t, n)
+    names = [str(i) for i in range(probs.shape[1])] if class_names is None else list(class_names)
+    rows = max(1, -(-len(idx) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.2 * rows), squeeze=False,
+                             layout="constrained")
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, idx):
+        p = int(probs[i].argmax())
+        ax.imshow(imgs[i], cmap="gray_r")
+        ax.set_title(f"true: {names[int(t[i])]}\npred: {names[p]} ({probs[i, p]:.0%})", fontsize=8)
+    if len(idx) == 0:
+        axes.flat[0].text(0.5, 0.5, "no mistakes", ha="center", va="center")
+    fig.suptitle(f"{title} (ink is dark)")
+    fig.indices = idx
+    return fig
+
+
+def plot_probabilities(
+    image: _Any,
+    probabilities: _Any,
+    class_names: _Sequence[str] | None = None,
+    *,
+    true: int | None = None,
+    title: str = "What the network believes",
+):
+    """One image (left) and its class probabilities as a bar chart (right).
+
+    image: (H, W) or (1, H, W); probabilities: (K,). The predicted class's bar is
+    highlighted; ``true`` (optional) is named in the title.
+    """
+    import matplotlib.pyplot as plt
+
+    img = _np.asarray(image.detach().cpu() if hasattr(image, "detach") else image)
+    if img.ndim == 3 and img.shape[0] == 1:
+        img = img[0]
+    if img.ndim != 2:
+        raise ValueError(f"image: expected shape (H, W) or (1, H, W), got {img.shape}")
+    probs = _np.asarray(probabilities.detach().cpu() if hasattr(probabilities, "detach") else probabilities,
+                        dtype=float).reshape(-1)
+    names = [str(i) for i in range(len(probs))] if class_names is None else [str(c) for c in class_names]
+    if len(names) != len(probs):
+        raise ValueError(f"class_names: {len(names)} names for {len(probs)} probabilities")
+    fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(9, 3.2), width_ratios=[1, 2.4],
+                                         layout="constrained")
+    im = ax_img.imshow(img, cmap="gray")
+    fig.colorbar(im, ax=ax_img, shrink=0.8, label="pixel value")
+    ax_img.set(title="input" if true is None else f"input (true: {names[int(true)]})",
+               xlabel="column", ylabel="row")
+    viridis = plt.get_cmap("viridis")
+    best = int(probs.argmax())
+    colours = [viridis(0.75) if i == best else viridis(0.3) for i in range(len(probs))]
+    bars = ax_bar.bar(range(len(probs)), probs, color=colours)
+    ax_bar.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=7)
+    ax_bar.set_xticks(range(len(probs)), names, rotation=30 if max(map(len, names)) > 2 else 0,
+                      ha="right" if max(map(len, names)) > 2 else "center")
+    ax_bar.set(ylim=(0, 1.1), xlabel="class", ylabel="probability",
+               title=f"predicted: {names[best]} ({probs[best]:.0%})")
+    fig.suptitle(title)
+    return fig

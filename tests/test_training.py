@@ -1,0 +1,374 @@
+"""Tests for helpers.training: learning, early stopping, checkpoints, devices, bad input."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from helpers import training
+from helpers.data import load_mnist
+from helpers.training import (
+    History,
+    evaluate,
+    fit,
+    load_checkpoint,
+    pick_device,
+    predict,
+    save_checkpoint,
+    set_seed,
+    to_tensors,
+)
+
+
+@pytest.fixture(scope="module")
+def mnist_small():
+    """2000 real training digits and 1000 validation digits, standardized."""
+    images, labels = load_mnist("train")
+    train = to_tensors(images[:2000], labels[:2000], mean=0.1307, std=0.3081)
+    val = to_tensors(images[2000:3000], labels[2000:3000], mean=0.1307, std=0.3081)
+    return train, val
+
+
+def small_mlp() -> nn.Module:
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+# --------------------------------------------------------------------------- seeds, devices
+def test_set_seed_makes_python_numpy_and_torch_repeat():
+    set_seed(123)
+    a = (random.random(), np.random.rand(), torch.rand(3))
+    set_seed(123)
+    b = (random.random(), np.random.rand(), torch.rand(3))
+    assert a[0] == b[0] and a[1] == b[1] and torch.equal(a[2], b[2])
+    set_seed(124)
+    assert random.random() != a[0]
+
+
+@pytest.mark.parametrize("bad", [1.5, "3", None, True])
+def test_set_seed_rejects_non_int(bad):
+    with pytest.raises(TypeError, match="seed"):
+        set_seed(bad)
+
+
+def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert pick_device() == torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device() == torch.device("mps")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert pick_device() == torch.device("cpu")
+
+
+# --------------------------------------------------------------------------- to_tensors
+def test_to_tensors_scales_standardizes_and_adds_channel():
+    images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
+    labels = np.array([7])
+    x, y = to_tensors(images, labels)
+    assert x.shape == (1, 1, 2, 2) and x.dtype == torch.float32
+    np.testing.assert_allclose(x[0, 0].numpy(), images[0] / 255.0, rtol=1e-6)
+    assert y.dtype == torch.int64 and y.tolist() == [7]
+    xs, _ = to_tensors(images, labels, mean=0.5, std=0.25, channel_axis=False)
+    assert xs.shape == (1, 2, 2)
+    np.testing.assert_allclose(xs[0].numpy(), (images[0] / 255.0 - 0.5) / 0.25, rtol=1e-5)
+
+
+def test_to_tensors_bad_input_messages():
+    img = np.zeros((3, 4, 4), np.uint8)
+    with pytest.raises(ValueError, match=r"lengths differ \(3 images, 2 labels\)"):
+        to_tensors(img, np.zeros(2, np.int64))
+    with pytest.raises(TypeError, match="uint8"):
+        to_tensors(img.astype(np.float32), np.zeros(3, np.int64))
+    with pytest.raises(ValueError, match="both or neither"):
+        to_tensors(img, np.zeros(3, np.int64), mean=0.1)
+    with pytest.raises(TypeError, match="labels"):
+        to_tensors(img, np.zeros(3, np.float32))
+
+
+# --------------------------------------------------------------------------- fit learns
+def test_fit_learns_on_real_digits(mnist_small):
+    train, val = mnist_small
+    set_seed(0)
+    model = small_mlp()
+    before_loss, before_acc = evaluate(model, val)
+    hist = fit(model, train, val, epochs=4, batch_size=64, progress=False,
+               optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), device="cpu")
+    assert isinstance(hist, History) and hist.epochs == [1, 2, 3, 4]
+    assert len(hist.train_loss) == len(hist.val_acc) == len(hist.seconds) == 4
+    assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
+    assert hist.val_loss[-1] < before_loss
+    assert before_acc < 0.3 and hist.val_acc[-1] > 0.85
+    assert all(b >= a for a, b in zip(hist.seconds, hist.seconds[1:]))
+    assert hist.best_epoch == int(np.argmin(hist.val_loss)) + 1
+    # history's final validation figures are what evaluate() reports
+    loss, acc = evaluate(model, val)
+    assert math.isclose(loss, hist.val_loss[-1], rel_tol=1e-5) and acc == hist.val_acc[-1]
+
+
+def test_fit_is_reproducible_with_a_seed(mnist_small):
+    train, val = mnist_small
+    runs = []
+    for _ in range(2):
+        set_seed(5)
+        model = small_mlp()
+        runs.append(fit(model, (train[0][:500], train[1][:500]), val, epochs=2, progress=False,
+                        optimizer=torch.optim.SGD(model.parameters(), lr=0.05), device="cpu"))
+    assert runs[0].train_loss == runs[1].train_loss and runs[0].val_acc == runs[1].val_acc
+
+
+def test_evaluate_matches_a_direct_computation_and_restores_mode(mnist_small):
+    _, (x, y) = mnist_small
+    set_seed(1)
+    model = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(784, 10))
+    model.train()
+    loss, acc = evaluate(model, (x, y), batch_size=300)  # uneven last batch
+    assert model.training
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+    assert math.isclose(loss, float(nn.functional.cross_entropy(logits, y)), rel_tol=1e-5)
+    assert acc == int((logits.argmax(1) == y).sum()) / len(y)
+
+
+def test_predict_gives_probabilities(mnist_small):
+    _, (x, _) = mnist_small
+    set_seed(2)
+    model = small_mlp()
+    probs = predict(model, x[:250], batch_size=100)
+    assert probs.shape == (250, 10)
+    torch.testing.assert_close(probs.sum(1), torch.ones(250))
+    with torch.no_grad():
+        torch.testing.assert_close(probs, torch.softmax(model(x[:250]), 1))
+
+
+def test_scheduler_is_stepped_per_batch_or_per_epoch(mnist_small):
+    (x, y), val = mnist_small
+    data = (x[:256], y[:256])
+    for interval, expected_steps in (("batch", 2 * 4), ("epoch", 2)):
+        model = small_mlp()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        fit(model, data, val, epochs=2, batch_size=64, optimizer=opt, scheduler=sched,
+            scheduler_interval=interval, progress=False, device="cpu")
+        assert math.isclose(opt.param_groups[0]["lr"], 0.1 * 0.5**expected_steps)
+
+
+def test_augment_is_applied_to_training_batches_only(mnist_small):
+    (x, y), val = mnist_small
+    seen = []
+
+    def augment(xb):
+        seen.append(len(xb))
+        return xb
+
+    model = small_mlp()
+    fit(model, (x[:300], y[:300]), val, epochs=1, batch_size=128, augment=augment,
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1), progress=False, device="cpu")
+    assert seen == [128, 128, 44]
+
+
+# --------------------------------------------------------------------------- early stopping
+def test_early_stopping_stops_and_restores_the_best(mnist_small, tmp_path):
+    (x, y), val = mnist_small
+    set_seed(3)
+    model = small_mlp()
+    # A tiny training set and a large learning rate: validation loss soon rises.
+    hist = fit(model, (x[:100], y[:100]), val, epochs=60, batch_size=20,
+               optimizer=torch.optim.Adam(model.parameters(), lr=1e-2),
+               early_stopping=3, restore_best=True, checkpoint=tmp_path / "best.pt",
+               progress=False, device="cpu")
+    assert hist.stopped_early
+    assert len(hist) < 60
+    assert len(hist) == hist.best_epoch + 3  # stopped exactly `patience` epochs after the best
+    assert min(hist.val_loss[hist.best_epoch:]) >= hist.val_loss[hist.best_epoch - 1]
+    # restore_best put the best weights back: evaluate reproduces the best val loss
+    loss, _ = evaluate(model, val)
+    assert math.isclose(loss, hist.val_loss[hist.best_epoch - 1], rel_tol=1e-5)
+    # and the checkpoint holds the same weights
+    state = torch.load(tmp_path / "best.pt", weights_only=True)
+    for k, v in model.state_dict().items():
+        torch.testing.assert_close(state[k], v)
+
+
+def test_no_early_stopping_runs_all_epochs(mnist_small):
+    (x, y), val = mnist_small
+    model = small_mlp()
+    hist = fit(model, (x[:100], y[:100]), val, epochs=3, progress=False, device="cpu",
+               optimizer=torch.optim.SGD(model.parameters(), lr=0.01))
+    assert len(hist) == 3 and not hist.stopped_early
+
+
+# --------------------------------------------------------------------------- checkpoints
+def test_checkpoint_reloads_weights_only(tmp_path):
+    set_seed(4)
+    model = small_mlp()
+    path = save_checkpoint(model.state_dict(), tmp_path / "sub" / "model.pt")
+    assert path.exists()
+    state = torch.load(path, weights_only=True)
+    assert set(state) == set(model.state_dict())
+    fresh = load_checkpoint(small_mlp(), path)
+    for k, v in model.state_dict().items():
+        assert torch.equal(fresh.state_dict()[k], v)
+
+
+def test_checkpoint_survives_a_crash_mid_save(tmp_path, monkeypatch):
+    set_seed(4)
+    old = small_mlp()
+    path = tmp_path / "best.pt"
+    save_checkpoint(old.state_dict(), path)
+    before = path.read_bytes()
+
+    real_save = torch.save
+
+    def crashing_save(obj, f, *args, **kwargs):
+        f.write(b"half a checkpoint")  # some bytes reach the disk...
+        raise KeyboardInterrupt("power cut")  # ...then the run dies
+
+    monkeypatch.setattr(training.torch, "save", crashing_save)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(small_mlp().state_dict(), path)
+    monkeypatch.setattr(training.torch, "save", real_save)
+
+    assert path.read_bytes() == before  # old checkpoint intact
+    assert os.listdir(tmp_path) == ["best.pt"]  # no partial temporary file left
+    reloaded = load_checkpoint(small_mlp(), path)
+    for k, v in old.state_dict().items():
+        assert torch.equal(reloaded.state_dict()[k], v)
+
+
+def test_fit_crash_during_checkpoint_keeps_previous_best(mnist_small, tmp_path, monkeypatch):
+    (x, y), val = mnist_small
+    path = tmp_path / "best.pt"
+    calls = {"n": 0}
+    real_save = torch.save
+
+    def save_then_crash(obj, f, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            f.write(b"partial")
+            raise OSError("disk full")
+        return real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(training.torch, "save", save_then_crash)
+    set_seed(6)
+    model = small_mlp()
+    with pytest.raises(OSError, match="disk full"):
+        fit(model, (x[:500], y[:500]), val, epochs=5, checkpoint=path, progress=False,
+            optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), device="cpu")
+    assert os.listdir(tmp_path) == ["best.pt"]
+    state = torch.load(path, weights_only=True)  # the epoch-1 checkpoint, loadable
+    small_mlp().load_state_dict(state)
+
+
+# --------------------------------------------------------------------------- progress, live plot
+def test_progress_bar_is_one_short_bar(mnist_small, capsys):
+    (x, y), val = mnist_small
+    model = small_mlp()
+    fit(model, (x[:256], y[:256]), val, epochs=3, batch_size=32, progress=True, device="cpu",
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
+    err = capsys.readouterr().err
+    assert "val_acc" in err and "epoch=3/3" in err
+    assert err.count("\n") <= 2  # one bar, redrawn in place, not a line per batch
+
+
+def test_live_plot_outside_a_notebook_is_quiet(mnist_small):
+    import matplotlib.pyplot as plt
+
+    (x, y), val = mnist_small
+    model = small_mlp()
+    n_before = len(plt.get_fignums())
+    fit(model, (x[:128], y[:128]), val, epochs=2, live_plot=True, progress=False, device="cpu",
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
+    assert len(plt.get_fignums()) == n_before
+
+
+def test_live_plot_updates_one_display_in_place(mnist_small, monkeypatch):
+    import matplotlib.pyplot as plt
+    import IPython.display
+
+    (x, y), val = mnist_small
+    events = []
+
+    class Handle:
+        def update(self, fig):
+            events.append(("update", id(fig), len(fig.axes[0].lines[0].get_xdata())))
+
+    def fake_display(fig, display_id=False):
+        events.append(("display", id(fig), len(fig.axes[0].lines[0].get_xdata())))
+        return Handle()
+
+    monkeypatch.setattr(training, "_in_notebook_kernel", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    n_before = len(plt.get_fignums())
+    model = small_mlp()
+    fit(model, (x[:128], y[:128]), val, epochs=3, live_plot=True, progress=False, device="cpu",
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
+    assert [e[0] for e in events] == ["display", "update", "update"]
+    assert len({e[1] for e in events}) == 1  # the same figure every time
+    assert [e[2] for e in events] == [1, 2, 3]  # with one more point per epoch
+    assert len(plt.get_fignums()) == n_before  # closed afterwards
+
+
+# --------------------------------------------------------------------------- bad input
+def _opt(model):
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def test_fit_rejects_mismatched_lengths():
+    model = small_mlp()
+    x, y = torch.zeros(10, 1, 28, 28), torch.zeros(9, dtype=torch.int64)
+    with pytest.raises(ValueError, match=r"train: x and y lengths differ \(10 inputs, 9 labels\)"):
+        fit(model, (x, y), None, epochs=1, optimizer=_opt(model), progress=False)
+    good = (torch.zeros(10, 1, 28, 28), torch.zeros(10, dtype=torch.int64))
+    with pytest.raises(ValueError, match="val: x and y lengths differ"):
+        fit(model, good, (x, y), epochs=1, optimizer=_opt(model), progress=False)
+
+
+@pytest.mark.parametrize(
+    "train, err, pattern",
+    [
+        ((torch.zeros(4, 1, 28, 28, dtype=torch.uint8), torch.zeros(4, dtype=torch.int64)),
+         TypeError, "expected float x"),
+        ((torch.zeros(4, 1, 28, 28), torch.zeros(4)), TypeError, "int64 class labels"),
+        ((np.zeros((4, 784), np.float32), np.zeros(4, np.int64)), TypeError, "torch tensors"),
+        (torch.zeros(4, 784), TypeError, r"\(x, y\) pair"),
+        ((torch.zeros(4, 1, 28, 28), torch.zeros(4, 1, dtype=torch.int64)), ValueError, r"shape \(N,\)"),
+    ],
+)
+def test_fit_rejects_bad_data(train, err, pattern):
+    model = small_mlp()
+    with pytest.raises(err, match=pattern):
+        fit(model, train, None, epochs=1, optimizer=_opt(model), progress=False)
+
+
+def test_fit_rejects_bad_settings():
+    model = small_mlp()
+    data = (torch.zeros(4, 1, 28, 28), torch.zeros(4, dtype=torch.int64))
+    with pytest.raises(ValueError, match="epochs: expected a positive int, got 0"):
+        fit(model, data, data, epochs=0, optimizer=_opt(model))
+    with pytest.raises(TypeError, match="batch_size"):
+        fit(model, data, data, epochs=1, batch_size=32.0, optimizer=_opt(model))
+    with pytest.raises(TypeError, match="optimizer"):
+        fit(model, data, data, epochs=1, optimizer="adam")
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        fit(model, data, data, epochs=1, optimizer=_opt(model), scheduler_interval="step")
+    with pytest.raises(ValueError, match="need validation data"):
+        fit(model, data, None, epochs=1, optimizer=_opt(model), early_stopping=2)
+    with pytest.raises(ValueError, match="val: inputs have shape"):
+        fit(model, data, (torch.zeros(4, 784), data[1]), epochs=1, optimizer=_opt(model))
+
+
+def test_fit_reports_a_diverging_run():
+    set_seed(0)
+    model = small_mlp()
+    x = torch.randn(64, 1, 28, 28) * 1e6  # unnormalized and huge
+    y = torch.randint(0, 10, (64,))
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        fit(model, (x, y), None, epochs=3, optimizer=torch.optim.SGD(model.parameters(), lr=1e3),
+            progress=False, device="cpu")
