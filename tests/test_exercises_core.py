@@ -477,3 +477,11 @@ def test_display_in_ipython_shows_once_and_is_deterministic(monkeypatch):
     shell.execution_count += 1
     r._ipython_display_()  # a later cell: shown again
     assert len(captured) == 3 and captured[2][0] == bundle
+
+
+def test_as_number():
+    from helpers.exercises.core import as_number
+
+    assert as_number(3) == 3 and as_number(np.uint8(255)) == 255 and as_number(np.array([2.5])) == 2.5
+    assert as_number(torch.tensor(4)) == 4
+    assert as_number(np.zeros(3)) is None and as_number("3") is None and as_number(True) is None

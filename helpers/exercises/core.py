@@ -282,6 +282,21 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
 
 
+def as_number(answer: Any) -> float | int | None:
+    """The number ``answer`` holds (Python or numpy number, 0-d or one-element array or tensor), else None.
+
+    Lets a checker compare an answer with known wrong values without tripping over arrays.
+    """
+    value = answer
+    if (isinstance(answer, np.ndarray) or _is_tensor(answer)) and _to_numpy(answer).size == 1:
+        value = _to_numpy(answer).reshape(()).item()
+    elif isinstance(answer, np.generic):
+        value = answer.item()
+    if isinstance(value, bool) or not _is_number(value):
+        return None
+    return value
+
+
 def check_shape(answer: Any, expected: Sequence[int], *, name: str = "shape") -> Result:
     """Compare a shape (tuple, list, torch.Size) with ``expected``.
 
@@ -332,12 +347,8 @@ def check_scalar(
     """
     if integer is None:
         integer = isinstance(expected, (int, np.integer)) and not isinstance(expected, bool)
-    value = answer
-    if (isinstance(answer, np.ndarray) or _is_tensor(answer)) and _to_numpy(answer).size == 1:
-        value = _to_numpy(answer).reshape(()).item()
-    elif isinstance(answer, np.generic):
-        value = answer.item()
-    if isinstance(value, bool) or not _is_number(value):
+    value = as_number(answer)
+    if value is None:
         extra = ""
         if isinstance(answer, str):
             extra = " Write the number without quotes."
