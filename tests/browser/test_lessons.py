@@ -1,0 +1,89 @@
+"""Every lesson, run in JupyterLab in headless Chromium, with its widgets used by hand.
+
+For each ``notebooks/*.ipynb``: open it in a fresh workspace, Run All Cells from the
+menu, wait for every cell to run, then check there is no error output, every
+widget rendered, and no unexplained JavaScript console error. Then do what a
+student does with the lesson's widgets (``steps.LESSON_STEPS``) and check that the
+view changed. Screenshots go to ``build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lab_driver import (
+    NOTEBOOKS,
+    LabServer,
+    ConsoleWatch,
+    element_snapshot,
+    error_outputs,
+    open_notebook,
+    run_all_and_wait,
+    save_screenshot,
+    wait_for_change,
+    widget_report,
+)
+from lesson_steps import LESSON_STEPS, MIN_WIDGETS
+
+LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+def lesson_key(name: str) -> str:
+    """'06_convolution.ipynb' → '06'."""
+    return name.split("_", 1)[0]
+
+
+def run_timeout_s(name: str) -> float:
+    """Bounded wait per lesson: twice its execution budget (60 s, 120 s from lesson 08 on)."""
+    key = lesson_key(name)
+    return 300.0 if key.isdigit() and int(key) >= 8 else 180.0
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not LESSONS, reason="no lessons in notebooks/ yet")
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_runs_and_responds(
+    name: str, lab_server: LabServer, browser, screenshot_dir: Path
+) -> None:
+    key = lesson_key(name)
+    stem = Path(name).stem
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    console = ConsoleWatch()
+    console.attach(page)
+    try:
+        open_notebook(page, lab_server.url, name)
+        run_all_and_wait(page, run_timeout_s(name))
+        save_screenshot(page, screenshot_dir, f"{stem}-run")
+
+        errors = error_outputs(page)
+        assert not errors, f"{name}: cells raised:\n" + "\n---\n".join(errors)
+
+        rendered, problems = widget_report(page)
+        assert not problems, f"{name}: " + "\n".join(problems)
+        assert rendered >= MIN_WIDGETS.get(key, 0), (
+            f"{name}: expected at least {MIN_WIDGETS.get(key, 0)} rendered widgets, "
+            f"found {rendered}"
+        )
+
+        for step in LESSON_STEPS.get(key, []):
+            view = page.locator(step.view).first
+            view.wait_for(state="visible", timeout=15_000)
+            before = element_snapshot(view)
+            step.act(page)
+            wait_for_change(view, before, f"{name}: {step.description} to change {step.view}")
+            errors = error_outputs(page)
+            assert not errors, f"{name}: after {step.description}:\n" + "\n".join(errors)
+        if LESSON_STEPS.get(key):
+            save_screenshot(page, screenshot_dir, f"{stem}-interacted")
+
+        unexpected = console.unexpected()
+        assert not unexpected, f"{name}: JavaScript console errors:\n" + "\n".join(unexpected)
+    finally:
+        try:
+            save_screenshot(page, screenshot_dir, f"{stem}-last")
+        except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
+            pass
+        context.close()
+        lab_server.shutdown_kernels()
