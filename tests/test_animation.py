@@ -1,0 +1,70 @@
+"""The convolution and pooling animations: right frame count, right numbers, a player that needs no kernel."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers.animation import animate_convolution, animate_pooling, jshtml  # noqa: E402
+from helpers.conv import KERNELS, conv2d, pool2d  # noqa: E402
+
+# Tests look at single frames without rendering the whole animation, which matplotlib warns about.
+pytestmark = pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+
+
+def small_image():
+    image = np.zeros((5, 5), dtype=int)
+    image[1:4, 2] = 1
+    return image
+
+
+def test_convolution_frames_fill_the_output():
+    anim = animate_convolution(small_image(), KERNELS["outline"], padding=1)
+    view = anim.view
+    try:
+        assert view.n_steps == 25
+        view.draw_step(24)
+        np.testing.assert_array_equal(view.output, conv2d(small_image(), KERNELS["outline"], padding=1))
+        view.draw_step(3)
+        assert np.isnan(view.output).sum() == 25 - 4
+        assert "step 4 of 25" in view.caption.get_text()
+        assert view.window.get_xy() == (2.5, -0.5)  # fourth window starts at column 3
+    finally:
+        plt.close(view.fig)
+
+
+def test_jshtml_player_is_self_contained_and_closes_the_figure():
+    before = plt.get_fignums()
+    anim = animate_convolution(small_image(), KERNELS["sobel x"], stride=2)
+    assert plt.get_fignums() != before
+    html = jshtml(anim).data
+    assert plt.get_fignums() == before
+    assert "<script" in html and "data:image/png;base64" in html
+    assert html.count("data:image/png;base64") == 4  # (5 - 3) // 2 + 1 = 2, so 2 x 2 frames
+
+
+def test_pooling_frames():
+    x = np.arange(16).reshape(4, 4) % 5
+    for mode in ("max", "avg", "min", "sum"):
+        anim = animate_pooling(x, 2, mode)
+        try:
+            anim.view.draw_step(anim.view.n_steps - 1)
+            np.testing.assert_allclose(anim.view.output, pool2d(x, 2, mode=mode))
+        finally:
+            plt.close(anim.view.fig)
+    html = jshtml(animate_pooling(x, 2)).data
+    assert html.count("data:image/png;base64") == 4
+
+
+def test_bad_input_raises_and_leaves_no_figure():
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match="2-D"):
+        animate_convolution(np.zeros((3, 5, 5)), np.ones((3, 3, 3)))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        animate_convolution(np.zeros((2, 2)), np.ones((3, 3)))
+    assert plt.get_fignums() == before
