@@ -61,7 +61,7 @@ def show_images(
             raise ValueError(f"{name}: expected {n} entries (one per image), got {len(seq)}")
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.3), squeeze=False)
     name_of = (lambda c: class_names[int(c)]) if class_names is not None else (lambda c: str(int(c)))
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -117,7 +117,7 @@ def show_array(
     if fmt is None:
         fmt = "{:.0f}" if arr.dtype.kind in "uib" or np.allclose(values, np.round(values)) else "{:.2f}"
     if fontsize is None:
-        fontsize = max(4.0, min(11.0, 150 / max(h, w)))
+        fontsize = max(5.0, min(12.0, 200 / max(h, w)))
     finite = values[np.isfinite(values)]
     lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
     mid = (lo + hi) / 2
