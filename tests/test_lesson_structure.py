@@ -1,0 +1,184 @@
+"""Every lesson reads like a chapter and its exercises are wired up correctly.
+
+For each notebooks/NN_*.ipynb: a title and learning objectives near the top, a recap at
+the end, slideshow metadata on every cell (section headers start a slide), at least two
+exercises in lessons 01-11, each exercise cell names an exercise that its lesson module
+defines, defines the names the solution defines, and is followed by a check cell that
+passes exactly those names. For each exercise module: a test file that exercises every
+one of its exercises.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.exercises.core import Exercise, list_exercises
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+
+from make_solutions import IMPORT_RE, exercise_cells, exercise_module  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+MODULES = sorted((ROOT / "helpers" / "exercises").glob("lesson[0-9][0-9].py"))
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+OBJECTIVES = re.compile(r"(?i)objectives|by the end of this lesson|in this lesson you will|you will (be able to|learn)")
+RECAP = re.compile(r"(?i)\brecap\b|\bsummary\b|what we (learned|saw)")
+
+
+def lesson_number(path: Path) -> int:
+    return int(path.name[:2])
+
+
+def load(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def defined_names(code: str) -> set[str]:
+    """Names a cell defines (assignments, defs, classes, imports)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def check_calls(code: str, alias: str) -> list[tuple[str, list[str]]]:
+    """(exercise name, argument names) of every ``alias.<name>.check(...)`` call in ``code``."""
+    calls = []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return calls
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "check"
+                and isinstance(node.func.value, ast.Attribute) and isinstance(node.func.value.value, ast.Name)
+                and node.func.value.value.id == alias):
+            args = [ast.unparse(a) for a in node.args]
+            calls.append((node.func.value.attr, args))
+    return calls
+
+
+def nb_id(path: Path) -> str:
+    return path.stem
+
+
+# --- Notebooks -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_title_and_objectives_at_the_top(path):
+    nb = load(path)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# "), \
+        f"{path.name}: the first cell should be a markdown title '# ...'"
+    top = " ".join(c.source for c in nb.cells[:3] if c.cell_type == "markdown")
+    assert OBJECTIVES.search(top), f"{path.name}: learning objectives should be in the first three cells"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_recap_at_the_end(path):
+    nb = load(path)
+    tail = " ".join(c.source for c in nb.cells[-3:] if c.cell_type == "markdown")
+    assert RECAP.search(tail), f"{path.name}: a recap (or summary) should be among the last three cells"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_every_cell_has_slide_metadata(path):
+    nb = load(path)
+    for i, cell in enumerate(nb.cells):
+        kind = cell.metadata.get("slideshow", {}).get("slide_type")
+        assert kind in SLIDE_TYPES, f"{path.name} cell {i}: slideshow.slide_type is {kind!r}, expected one of {sorted(SLIDE_TYPES)}"
+        first_line = cell.source.lstrip().split("\n", 1)[0] if cell.source.strip() else ""
+        if cell.cell_type == "markdown" and re.match(r"#{1,2} ", first_line):
+            assert kind == "slide", f"{path.name} cell {i}: section header {first_line!r} should start a 'slide', is {kind!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_exercises_are_wired_up(path):
+    nb = load(path)
+    cells = exercise_cells(nb)
+    if 1 <= lesson_number(path) <= 11:
+        assert len(cells) >= 2, f"{path.name}: lessons 01-11 need at least two exercises, found {len(cells)}"
+    if not cells:
+        return
+    found = exercise_module(nb)
+    assert found, f"{path.name}: has exercise cells but no `from helpers.exercises import lessonNN as ex`"
+    module_name, alias = found
+    assert module_name == f"helpers.exercises.lesson{path.name[:2]}", \
+        f"{path.name}: imports {module_name}, expected helpers.exercises.lesson{path.name[:2]}"
+    module = importlib.import_module(module_name)
+    import_cell = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and IMPORT_RE.search(c.source))
+    seen = set()
+    for n, (i, name) in enumerate(cells):
+        assert name not in seen, f"{path.name} cell {i}: exercise {name!r} appears twice"
+        seen.add(name)
+        assert i > import_cell, f"{path.name} cell {i}: exercise cell comes before the exercise import"
+        ex = getattr(module, name, None)
+        assert isinstance(ex, Exercise), f"{path.name} cell {i}: {module_name} defines no exercise {name!r}"
+        template = nb.cells[i].source
+        missing = set(ex.answer_names) - defined_names(template)
+        assert not missing, f"{path.name} cell {i}: the template should define {sorted(missing)} (as `...`)"
+        assert not check_calls(template, alias), f"{path.name} cell {i}: the check belongs in its own cell"
+        # the check cell: the next code cell after the exercise cell, before the next exercise
+        end = cells[n + 1][0] if n + 1 < len(cells) else len(nb.cells)
+        later = [c for c in nb.cells[i + 1:end] if c.cell_type == "code"]
+        calls = [call for c in later for call in check_calls(c.source, alias) if call[0] == name]
+        assert calls, f"{path.name} cell {i}: no `{alias}.{name}.check(...)` cell follows exercise {name!r}"
+        args = calls[0][1]
+        assert args == ex.answer_names, \
+            f"{path.name}: `{alias}.{name}.check({', '.join(args)})` should pass {ex.answer_names}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_checks_only_name_existing_exercises(path):
+    nb = load(path)
+    found = exercise_module(nb)
+    if not found:
+        return
+    module = importlib.import_module(found[0])
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            for name, _ in check_calls(cell.source, found[1]):
+                assert isinstance(getattr(module, name, None), Exercise), \
+                    f"{path.name} cell {i}: checks {name!r}, which {found[0]} does not define"
+
+
+# --- Exercise modules ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_every_exercise_has_tests(path):
+    module = importlib.import_module(f"helpers.exercises.{path.stem}")
+    exercises = list_exercises(module)
+    assert exercises, f"{path.name} defines no exercises"
+    test_file = ROOT / "tests" / f"test_exercises_{path.stem}.py"
+    assert test_file.is_file(), f"{path.name}: missing {test_file.relative_to(ROOT)}"
+    text = test_file.read_text(encoding="utf-8")
+    # unattempted may be tested for all exercises at once in a loop over list_exercises(...)
+    all_unattempted = "list_exercises" in text and re.search(r"assert_unattempted\(\s*\w+\s*,", text)
+    for ex in exercises:
+        uses = set(re.findall(rf"assert_(passed|failed|unattempted)\(\s*\w+\.{ex.name}\b", text))
+        if all_unattempted:
+            uses.add("unattempted")
+        for kind in ("passed", "failed", "unattempted"):
+            assert kind in uses, f"{test_file.name}: exercise {ex.name} needs an assert_{kind}(ex.{ex.name}, ...) test"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_exercise_names_match_attributes(path):
+    module = importlib.import_module(f"helpers.exercises.{path.stem}")
+    for attr, value in vars(module).items():
+        if isinstance(value, Exercise):
+            assert value.name == attr, f"{path.name}: exercise stored as {attr!r} is named {value.name!r}"

@@ -1,0 +1,113 @@
+"""tests/tools/make_solutions.py: solved copies replace exactly the exercise cells, and a
+solved lesson fails loudly when a cell raises, a check does not pass, or an exercise is
+never checked."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+
+import make_solutions as ms  # noqa: E402
+from helpers.exercises import lesson00  # noqa: E402
+
+
+def code(src: str, exercise: str | None = None):
+    cell = nbformat.v4.new_code_cell(src)
+    cell.metadata["slideshow"] = {"slide_type": "-"}
+    if exercise is not None:
+        cell.metadata["tags"] = ["exercise"]
+        cell.metadata["exercise"] = exercise
+    return cell
+
+
+def notebook(*cells) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Demo")] + list(cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+IMPORT = "from helpers.exercises import lesson00 as ex"
+Q1 = code("pixels_per_digit = ...  # your answer here", "q1")
+Q2 = code("def pixel_count(height, width, channels=1):\n    ...", "q2")
+
+
+def test_exercise_module_finds_the_import_and_alias():
+    assert ms.exercise_module(notebook(code(IMPORT))) == ("helpers.exercises.lesson00", "ex")
+    assert ms.exercise_module(notebook(code("import helpers.exercises.lesson03 as e3"))) == \
+        ("helpers.exercises.lesson03", "e3")
+    assert ms.exercise_module(notebook(code("import numpy as np"))) is None
+    with pytest.raises(ms.SolutionError, match="several"):
+        ms.exercise_module(notebook(code(IMPORT), code("from helpers.exercises import lesson01 as ex1")))
+
+
+def test_solve_replaces_only_exercise_cells():
+    nb = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit)"), Q2, code("ex.q2.check(pixel_count)"))
+    solved, module, names = ms.solve(nb)
+    assert module is lesson00 and names == ["q1", "q2"]
+    assert solved.cells[2].source == lesson00.q1.solution_code
+    assert solved.cells[4].source == lesson00.q2.solution_code
+    assert [c.source for i, c in enumerate(solved.cells) if i not in (2, 4)] == \
+        [c.source for i, c in enumerate(nb.cells) if i not in (2, 4)]
+    assert nb.cells[2].source == Q1.source  # the original is untouched
+
+
+@pytest.mark.parametrize("cells, match", [
+    ((Q1,), "no `from helpers.exercises import"),
+    ((code(IMPORT), code("x = ...", "q9")), "does not define"),
+    ((code(IMPORT), code("x = ...", "")), "no metadata"),
+])
+def test_solve_rejects_broken_wiring(cells, match):
+    with pytest.raises(ms.SolutionError, match=match):
+        ms.solve(notebook(*cells))
+
+
+def test_markdown_cell_tagged_exercise_is_rejected():
+    md = nbformat.v4.new_markdown_cell("text")
+    md.metadata["tags"] = ["exercise"]
+    with pytest.raises(ms.SolutionError, match="markdown"):
+        ms.exercise_cells(notebook(md))
+
+
+def test_verify_checks(tmp_path):
+    log = tmp_path / "log.jsonl"
+    rows = [{"exercise": "q1", "module": "helpers.exercises.lesson00", "status": "passed", "message": "ok"},
+            {"exercise": "q2", "module": "helpers.exercises.lesson00", "status": "failed", "message": "bad"}]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    problems = ms.verify_checks(log, lesson00, ["q1", "q2", "q3"])
+    assert problems == ["q2: failed: bad", "q3: its exercise cell is never checked"]
+    assert ms.verify_checks(tmp_path / "missing.jsonl", lesson00, ["q1"]) == ["q1: its exercise cell is never checked"]
+
+
+def test_run_end_to_end(tmp_path):
+    """Executes three small lessons in real kernels: one good, two broken in different ways."""
+    src = tmp_path / "src"
+    src.mkdir()
+    good = notebook(code(IMPORT), Q1, code("# NBVAL_CHECK_OUTPUT\nex.q1.check(pixels_per_digit)"),
+                    Q2, code("ex.q2.check(pixel_count)"))
+    wrong = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit + 1)"), Q2)
+    raising = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit)"), code("1 / 0"))
+    for name, nb in (("00_good.ipynb", good), ("00_wrong.ipynb", wrong), ("00_raising.ipynb", raising)):
+        nbformat.write(nb, src / name)
+    out = tmp_path / "out"
+    reports = ms.run(sorted(src.glob("*.ipynb")), out)
+    by_name = {r.notebook: r for r in reports}
+    assert by_name["00_good.ipynb"].ok and by_name["00_good.ipynb"].problems == []
+    assert by_name["00_wrong.ipynb"].problems == [
+        "q1: failed: `pixels_per_digit` should be 784, got 785. Off by one: count again from the start and the end.",
+        "q2: its exercise cell is never checked",
+    ]
+    assert not by_name["00_raising.ipynb"].ok
+    assert "ZeroDivisionError" in by_name["00_raising.ipynb"].problems[0]
+    executed = nbformat.read(out / "00_good.ipynb", as_version=4)
+    assert executed.cells[2].source == lesson00.q1.solution_code
+    assert executed.cells[3].outputs[0]["data"]["text/plain"] == "✓ Correct (q1): `pixels_per_digit` = 784."
+    summary = json.loads((out / "summary.json").read_text())
+    assert {s["notebook"]: s["ok"] for s in summary} == {"00_good.ipynb": True, "00_raising.ipynb": False,
+                                                         "00_wrong.ipynb": False}
