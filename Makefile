@@ -51,6 +51,10 @@ test-notebooks: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
+# Solved copies of every lesson in build/solutions/, executed; fails if any check does not pass.
+solutions: setup
+	$(BIN)/python tests/tools/make_solutions.py
+
 clean-notebooks: $(STAMP)
 	$(BIN)/python tests/tools/nbclean.py notebooks/*.ipynb
 
