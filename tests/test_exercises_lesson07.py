@@ -1,0 +1,60 @@
+"""Checkers of lesson 07: the reference solution passes, realistic mistakes fail with a useful message."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from helpers.conv import KERNELS, conv2d, pool2d
+from helpers.data import load_mnist
+from helpers.exercises import lesson07 as ex
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted
+
+
+def solution(exercise, **names):
+    namespace = {"np": np, **names}
+    exec(exercise.solution_code, namespace)
+    return namespace[exercise.answer_names[0]]
+
+
+def test_feature_map_is_what_the_notebook_builds():
+    digit = load_mnist("test")[0][0] / 255.0
+    np.testing.assert_allclose(ex.lesson_feature_map(), conv2d(digit, KERNELS["sobel x"]))
+    assert (ex.lesson_feature_map() < 0).any() and (ex.lesson_feature_map() > 0).any()
+
+
+def test_q1_relu():
+    fmap = ex.lesson_feature_map()
+    assert_passed(ex.q1, solution(ex.q1, feature_map=fmap))
+    assert_passed(ex.q1, F.relu(torch.from_numpy(fmap)).numpy())
+    assert_failed(ex.q1, np.abs(fmap), match="absolute")
+    assert_failed(ex.q1, np.minimum(fmap, 0), match="other way round")
+    assert_failed(ex.q1, fmap > 0, match="mask")
+    assert_failed(ex.q1, fmap, match="differ")
+    assert_unattempted(ex.q1, ...)
+
+
+def test_q2_max_pool():
+    assert_passed(ex.q2, solution(ex.q2))
+    assert_passed(ex.q2, lambda x: F.max_pool2d(torch.from_numpy(x)[None], 2)[0].numpy())
+    assert_failed(ex.q2, lambda x: pool2d(x, 2, stride=1), match="stride 2")
+    assert_failed(ex.q2, lambda x: pool2d(x, 2, mode="avg"), match="averages")
+    assert_failed(ex.q2, lambda x: pool2d(x, 2, mode="min"), match="smallest")
+
+    def template(x):
+        ...  # your code here
+
+    assert_unattempted(ex.q2, template)
+
+
+def test_q3_shape_through_the_stack():
+    assert_passed(ex.q3, solution(ex.q3))
+    # the same answer computed by torch layers
+    out = F.max_pool2d(F.relu(torch.nn.Conv2d(1, 32, 3)(torch.zeros(1, 1, 28, 28))), 2)
+    assert_passed(ex.q3, tuple(out.shape[1:]))
+    assert_failed(ex.q3, (32, 26, 26), match="after the convolution")
+    assert_failed(ex.q3, (1, 13, 13), match="32 channels")
+    assert_failed(ex.q3, (32, 14, 14), match="trims")
+    assert_failed(ex.q3, (13, 13, 32), match="order")
+    assert_unattempted(ex.q3, ...)
