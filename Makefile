@@ -12,6 +12,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8888
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 .PHONY: help setup data lab test test-unit test-notebooks test-browser bench site solutions clean-notebooks clean
@@ -38,7 +40,7 @@ data: $(STAMP)
 	$(BIN)/python -m helpers.data fetch
 
 lab: setup
-	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) $(ROOT_OK) notebooks/00_start_here.ipynb
 
 test: setup test-unit test-notebooks
 
