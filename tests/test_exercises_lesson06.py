@@ -42,7 +42,7 @@ def test_q2_my_conv2d():
     def no_return(image, kernel, stride=1, padding=0):
         conv2d(image, kernel, stride, padding)
 
-    assert_failed(ex.q2, flipped, match="flipped")
+    assert_failed(ex.q2, flipped, match="flips the kernel")
     assert_failed(ex.q2, ignores_stride, match="shape")
     assert_failed(ex.q2, ignores_padding, match="shape")
     assert_failed(ex.q2, no_return, match="return")
