@@ -182,3 +182,93 @@ def test_exercise_names_match_attributes(path):
     for attr, value in vars(module).items():
         if isinstance(value, Exercise):
             assert value.name == attr, f"{path.name}: exercise stored as {attr!r} is named {value.name!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_every_exercise_of_the_module_is_in_the_lesson(path):
+    """An exercise missing from its lesson would never be run by students or by make solutions."""
+    nb = load(path)
+    found = exercise_module(nb)
+    if not found:
+        return
+    module = importlib.import_module(found[0])
+    placed = {name for _, name in exercise_cells(nb)}
+    orphans = [ex.name for ex in list_exercises(module) if ex.name not in placed]
+    assert not orphans, f"{path.name}: {found[0]} defines {orphans}, which no exercise cell uses"
+
+
+# --- The checks above can fail: run them on small broken lessons ---------------------
+
+
+def _write(tmp_path: Path, cells: list, name: str = "01_broken.ipynb") -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def _md(src: str, kind: str | None = "slide"):
+    cell = nbformat.v4.new_markdown_cell(src)
+    if kind:
+        cell.metadata["slideshow"] = {"slide_type": kind}
+    return cell
+
+
+def _code(src: str, exercise: str | None = None):
+    cell = nbformat.v4.new_code_cell(src)
+    cell.metadata["slideshow"] = {"slide_type": "-"}
+    if exercise:
+        cell.metadata["tags"] = ["exercise"]
+        cell.metadata["exercise"] = exercise
+    return cell
+
+
+GOOD_TOP = [_md("# 01 · Demo\n\n**In this lesson you will**\n- learn"), _code("from helpers.exercises import lesson01 as ex")]
+GOOD_END = [_md("## Recap\n- done")]
+
+
+def test_structure_checks_pass_on_a_good_lesson(tmp_path):
+    cells = GOOD_TOP + [_code("brightest = ...", "q1"), _code("ex.q1.check(brightest)"),
+                        _code("ink_pixels = ...", "q2"), _code("ex.q2.check(ink_pixels)")] + GOOD_END
+    path = _write(tmp_path, cells)
+    test_title_and_objectives_at_the_top(path)
+    test_recap_at_the_end(path)
+    test_every_cell_has_slide_metadata(path)
+    test_exercises_are_wired_up(path)
+    test_checks_only_name_existing_exercises(path)
+
+
+@pytest.mark.parametrize("cells, test, match", [
+    ([_md("Some text"), _md("## Recap")], test_title_and_objectives_at_the_top, "markdown title"),
+    ([_md("# Title"), _md("## Recap")], test_title_and_objectives_at_the_top, "objectives"),
+    (GOOD_TOP + [_md("## More")], test_recap_at_the_end, "recap"),
+    (GOOD_TOP + [_md("text", None)] + GOOD_END, test_every_cell_has_slide_metadata, "slide_type is None"),
+    (GOOD_TOP + [_md("## Section", "-")] + GOOD_END, test_every_cell_has_slide_metadata, "should start a 'slide'"),
+    (GOOD_TOP + [_code("brightest = ...", "q1"), _code("ex.q1.check(brightest)")] + GOOD_END,
+     test_exercises_are_wired_up, "at least two exercises"),
+    (GOOD_TOP + [_code("brightest = ...", "q1"), _code("ink_pixels = ...", "q2"), _code("ex.q2.check(ink_pixels)")]
+     + GOOD_END, test_exercises_are_wired_up, "no `ex.q1.check"),
+    (GOOD_TOP + [_code("brightest = ...", "q1"), _code("ex.q1.check(brightest + 0)"),
+                 _code("ink_pixels = ...", "q2"), _code("ex.q2.check(ink_pixels)")] + GOOD_END,
+     test_exercises_are_wired_up, "should pass \\['brightest'\\]"),
+    (GOOD_TOP + [_code("x = ...", "q1"), _code("ex.q1.check(x)"), _code("ink_pixels = ...", "q2"),
+                 _code("ex.q2.check(ink_pixels)")] + GOOD_END, test_exercises_are_wired_up, "should define"),
+    (GOOD_TOP + [_code("brightest = ...", "q1"), _code("ex.q1.check(brightest)"), _code("y = ...", "q99"),
+                 _code("ex.q99.check(y)")] + GOOD_END, test_exercises_are_wired_up, "defines no exercise 'q99'"),
+    (GOOD_TOP + [_code("ex.q42.check(3)")] + GOOD_END, test_checks_only_name_existing_exercises, "'q42'"),
+    (GOOD_TOP + [_code("brightest = ...", "q1"), _code("ex.q1.check(brightest)")] + GOOD_END,
+     test_every_exercise_of_the_module_is_in_the_lesson, "which no exercise cell uses"),
+])
+def test_structure_checks_catch_broken_lessons(tmp_path, cells, test, match):
+    path = _write(tmp_path, cells)
+    with pytest.raises(AssertionError, match=match):
+        test(path)
+
+
+def test_wrong_module_number_is_caught(tmp_path):
+    cells = GOOD_TOP + [_code("brightest = ...", "q1"), _code("ex.q1.check(brightest)"),
+                        _code("ink_pixels = ...", "q2"), _code("ex.q2.check(ink_pixels)")] + GOOD_END
+    path = _write(tmp_path, cells, name="02_wrong_module.ipynb")
+    with pytest.raises(AssertionError, match="expected helpers.exercises.lesson02"):
+        test_exercises_are_wired_up(path)
