@@ -130,12 +130,26 @@ def test_template_detection_without_source_uses_bytecode():
     assert not is_template(_src_fn("def g(x):\n    return x + 1\n"))
 
 
+def exec_like_a_cell(src: str, ns: dict) -> None:
+    """Run code the way IPython runs a cell: its source stays findable through linecache."""
+    import linecache
+
+    filename = f"<cell-{abs(hash(src))}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    exec(compile(src, filename, "exec"), ns)
+
+
 def test_template_class_and_instance_defined_in_notebook():
     ns: dict = {"__name__": "__main__"}
-    exec("class Net:\n    def __init__(self):\n        self.a = 1\n    def forward(self, x):\n        ...\n"
+    exec_like_a_cell("class Net:\n    def __init__(self):\n        self.a = 1\n    def forward(self, x):\n        ...\n"
          "class Done:\n    def forward(self, x):\n        return x\n", ns)
     assert is_template(ns["Net"]) and is_template(ns["Net"]())
     assert not is_template(ns["Done"]) and not is_template(ns["Done"]())
+    # a deliberately empty method is not a template, a placeholder is
+    exec_like_a_cell("class Quiet:\n    def reset(self):\n        pass\n    def forward(self, x):\n        return x\n"
+         "class Todo:\n    def forward(self, x):\n        raise NotImplementedError\n", ns)
+    assert not is_template(ns["Quiet"]) and not is_template(ns["Quiet"]())
+    assert is_template(ns["Todo"])
 
 
 # --- check_scalar ------------------------------------------------------------

@@ -214,33 +214,49 @@ def _template_codes() -> list[tuple[bytes, tuple]]:
 _TEMPLATE_CODES = _template_codes()
 
 
-def _function_is_template(fn: types.FunctionType) -> bool:
+def _is_placeholder(node: ast.stmt) -> bool:
+    """True for `...` or `raise NotImplementedError[...]` (what a template method holds)."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return node.value.value is Ellipsis
+    return isinstance(node, ast.Raise) and _trivial_stmt(node)
+
+
+def _function_is_template(fn: types.FunctionType, *, strict: bool = False) -> bool:
+    """True when fn's body is only trivial statements.
+
+    strict: also require a `...` or `raise NotImplementedError` placeholder, so a
+    deliberately empty method (`pass`, a docstring) is not mistaken for a template.
+    """
     code = fn.__code__
     if fn.__name__ == "<lambda>":
         return code.co_consts[-1:] == (Ellipsis,) and len(code.co_code) <= 8 and not code.co_names
+    # Without source, bytecode cannot tell `...` from `pass`: both count.
+    codes = _TEMPLATE_CODES
     try:
         src = textwrap.dedent(inspect.getsource(fn))
         tree = ast.parse(src)
     except (OSError, TypeError, SyntaxError, IndentationError):
-        return any(code.co_code == c and code.co_names == n for c, n in _TEMPLATE_CODES)
+        return any(code.co_code == c and code.co_names == n for c, n in codes)
     node = tree.body[0] if tree.body else None
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return any(code.co_code == c and code.co_names == n for c, n in _TEMPLATE_CODES)
-    return all(_trivial_stmt(s) for s in node.body)
+        return any(code.co_code == c and code.co_names == n for c, n in codes)
+    trivial = all(_trivial_stmt(s) for s in node.body)
+    return trivial and (not strict or any(_is_placeholder(s) for s in node.body))
 
 
 def _class_is_template(cls: type) -> bool:
+    """A class with a method still holding its `...` / NotImplementedError placeholder."""
     own = [v for k, v in vars(cls).items() if isinstance(v, types.FunctionType)]
-    return any(_function_is_template(f) for f in own)
+    return any(_function_is_template(f, strict=True) for f in own)
 
 
 def is_template(answer: Any) -> bool:
     """True when ``answer`` is still the exercise template, so it counts as not attempted.
 
     Templates: ``...`` (Ellipsis), ``None``, a function whose body is only ``...``,
-    ``pass``, a docstring or ``raise NotImplementedError``; a class (or an instance of
-    a class defined in the notebook) with such a method; a tuple or list whose every
-    item is a template.
+    ``pass``, a docstring or ``raise NotImplementedError``; a class defined in the
+    notebook (or an instance of one) with a method whose body is still ``...`` or
+    ``raise NotImplementedError``; a tuple or list whose every item is a template.
     """
     if answer is Ellipsis or answer is None:
         return True
