@@ -181,6 +181,9 @@ def test_check_scalar_tolerance():
     assert check_scalar(0.301, 0.3, rtol=0.01).ok
     assert not check_scalar(0.31, 0.3, rtol=0.01).ok
     assert check_scalar(0.5, 50.0).message.endswith("give a percentage (0..100).")
+    with np.errstate(over="ignore"):
+        assert "wrapped around" in check_scalar(np.uint8(200) + np.uint8(100), 300).message
+        assert "wrapped around" in check_scalar(np.uint8(10) - np.uint8(20), -10).message
 
 
 # --- check_shape -------------------------------------------------------------
@@ -194,7 +197,7 @@ def test_check_shape():
     assert "wrong order" in check_shape((28, 3, 28), (3, 28, 28)).message
     assert "missing" in check_shape((28, 28), (1, 28, 28)).message
     assert "extra axis" in check_shape((1, 1, 28, 28), (1, 28, 28)).message
-    assert "Off by one" in check_shape((3, 27, 27), (3, 28, 28)).message
+    assert "Off by one along axis 1, 2" in check_shape((3, 27, 27), (3, 28, 28)).message
     assert ".shape" in check_shape(np.zeros((3, 28, 28)), (3, 28, 28)).message
     assert "tuple of whole numbers" in check_shape("3x28x28", (3, 28, 28)).message
     assert "Expected 2 axes" in check_shape((5, 6, 7), (5, 6)).message

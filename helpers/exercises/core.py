@@ -340,7 +340,9 @@ def check_shape(answer: Any, expected: Sequence[int], *, name: str = "shape") ->
     if len(got) == len(expected):
         diff = [i for i, (a, b) in enumerate(zip(got, expected)) if a != b]
         if all(abs(got[i] - expected[i]) == 1 for i in diff):
-            return failed(msg + " Off by one: check the output-size formula (+1?).")
+            axes = ", ".join(str(i) for i in diff)
+            return failed(msg + f" Off by one along axis {axes}: an output-size formula missing its + 1, "
+                          "or a slice that stops one early?")
     if len(got) != len(expected):
         return failed(msg + f" Expected {len(expected)} axes, got {len(got)}.")
     return failed(msg)
@@ -381,6 +383,9 @@ def check_scalar(
     if abs(v - e) <= atol + rtol * abs(e):
         return passed(f"`{name}` = {fmt(expected)}.")
     msg = f"`{name}` should be {fmt(expected)}, got {fmt(value)}."
+    if integer and not 0 <= e <= 255 and v == e % 256:
+        return failed(msg + " That is the true value modulo 256: uint8 arithmetic wrapped around. "
+                      "Convert to a wider type first, e.g. `.astype(np.int64)`.")
     if integer and abs(v - e) == 1:
         return failed(msg + " Off by one: count again from the start and the end.")
     if e != 0 and v != 0:
