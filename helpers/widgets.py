@@ -517,3 +517,195 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
     box.parts = SimpleNamespace(n=n_s, kernel=k_s, stride=s_s, padding=p_s, position=position, play=play,
                                 formula=formula, picture=picture)
     return box
+
+
+# =========================================================================== #
+# Multilayer perceptrons and gradient descent (lessons 03 and 04): a parameter
+# counter with a network diagram, and a gradient-descent explorer on a 2-D
+# loss surface.
+# =========================================================================== #
+
+
+def count_mlp_parameters(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """Weights and biases of each dense layer of an MLP with layer sizes ``sizes``.
+
+    sizes: ``[inputs, hidden..., outputs]``, e.g. ``[784, 512, 512, 10]``. A layer
+    from ``m`` to ``n`` units has ``m * n`` weights and ``n`` biases.
+    Returns ``[(weights, biases), ...]``, one pair per layer.
+    """
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes: expected at least [inputs, outputs], got {sizes}")
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"sizes: every layer needs at least one unit, got {sizes}")
+    return [(m * n, n) for m, n in zip(sizes[:-1], sizes[1:])]
+
+
+def draw_mlp(ax, sizes: Sequence[int], *, max_drawn: int = 10) -> None:
+    """Draw an MLP diagram into ``ax``: one column of circles per layer, every
+    connection between neighbouring layers as a faint line. Layers wider than
+    ``max_drawn`` show ``max_drawn`` units with "⋮" and their true size below.
+    """
+    import matplotlib.cm as cm
+
+    ax.clear()
+    ax.set_axis_off()
+    cmap = cm.get_cmap("viridis") if hasattr(cm, "get_cmap") else matplotlib.colormaps["viridis"]
+    n_layers = len(sizes)
+    shown = [min(s, max_drawn) for s in sizes]
+    ys = [np.linspace(-1, 1, k) * (k / max_drawn) if k > 1 else np.zeros(1) for k in shown]
+    for i in range(n_layers - 1):
+        for y0 in ys[i]:
+            for y1 in ys[i + 1]:
+                ax.plot([i, i + 1], [y0, y1], color="0.75", lw=0.5, zorder=1)
+    for i, (size, y) in enumerate(zip(sizes, ys)):
+        colour = cmap(0.15 if i == 0 else (0.85 if i == n_layers - 1 else 0.5))
+        ax.scatter(np.full(len(y), i), y, s=90, color=colour, edgecolor="black", zorder=2)
+        if size > max_drawn:
+            ax.text(i, 0, "⋮", ha="center", va="center", fontsize=14, zorder=3,
+                    bbox=dict(boxstyle="round", fc="white", ec="none"))
+        kind = "input" if i == 0 else ("output" if i == n_layers - 1 else f"hidden {i}")
+        ax.text(i, -1.35, f"{kind}\n{size} units", ha="center", va="top", fontsize=8)
+    ax.set_xlim(-0.6, n_layers - 0.4)
+    ax.set_ylim(-1.9, 1.25)
+
+
+def parameter_counter(inputs: int = 784, outputs: int = 10) -> widgets.VBox:
+    """Explore MLP sizes: sliders for the number and the width of hidden layers.
+
+    Shows a table of weights and biases per layer with the total, and a diagram
+    of the network, both redrawn in place whenever a slider moves.
+    """
+    n_hidden = widgets.IntSlider(value=2, min=0, max=4, description="hidden layers",
+                                 style={"description_width": "initial"})
+    width = widgets.SelectionSlider(options=[16, 32, 64, 128, 256, 512, 1024], value=512,
+                                    description="units per layer", style={"description_width": "initial"},
+                                    layout=widgets.Layout(width="420px"))
+    table = widgets.HTML()
+    picture = widgets.Image(format="png")
+    fig = new_figure(6.0, 3.4)
+    ax = fig.add_subplot()
+
+    def update(_=None):
+        sizes = [inputs] + [width.value] * n_hidden.value + [outputs]
+        counts = count_mlp_parameters(sizes)
+        rows = "".join(
+            f"<tr><td>{m} → {n}</td><td>{m} × {n} = {w:,}</td><td>{b:,}</td><td>{w + b:,}</td></tr>"
+            for (m, n), (w, b) in zip(zip(sizes[:-1], sizes[1:]), counts)
+        )
+        total = sum(w + b for w, b in counts)
+        table.value = (
+            "<table style='border-collapse:collapse' cellpadding='4'>"
+            "<tr><th>layer</th><th>weights</th><th>biases</th><th>parameters</th></tr>"
+            f"{rows}<tr><td colspan='3'><b>total</b></td><td><b>{total:,}</b></td></tr></table>"
+        )
+        draw_mlp(ax, sizes)
+        ax.set_title(f"MLP {' → '.join(map(str, sizes))}: {total:,} parameters")
+        picture.value = render_png(fig)
+
+    n_hidden.observe(update, names="value")
+    width.observe(update, names="value")
+    update()
+    box = widgets.VBox([widgets.HBox([n_hidden, width]), widgets.HBox([picture, table])])
+    box.add_class("cnn-parameter-counter")
+    box.table = table  # for tests: the counts shown
+    return box
+
+
+def bowl_loss(w: np.ndarray) -> np.ndarray:
+    """A stretched, tilted bowl: the 2-D loss surface of the gradient-descent explorer.
+
+    w: (..., 2) points -> (...) loss values; the minimum, 0, is at (1, -0.5).
+    Curvature is 1 along one axis and 12 along the other, as for badly scaled inputs.
+    """
+    w = np.asarray(w, dtype=float)
+    d = w - np.array([1.0, -0.5])
+    u = 0.8 * d[..., 0] + 0.6 * d[..., 1]
+    v = -0.6 * d[..., 0] + 0.8 * d[..., 1]
+    return 0.5 * (1.0 * u**2 + 12.0 * v**2)
+
+
+def bowl_gradient(w: np.ndarray) -> np.ndarray:
+    """Gradient of :func:`bowl_loss`. w: (..., 2) -> (..., 2)."""
+    w = np.asarray(w, dtype=float)
+    d = w - np.array([1.0, -0.5])
+    u = 0.8 * d[..., 0] + 0.6 * d[..., 1]
+    v = -0.6 * d[..., 0] + 0.8 * d[..., 1]
+    gu, gv = 1.0 * u, 12.0 * v
+    return np.stack([0.8 * gu - 0.6 * gv, 0.6 * gu + 0.8 * gv], axis=-1)
+
+
+def gradient_descent_path(grad, start: Sequence[float], lr: float, steps: int,
+                          momentum: float = 0.0) -> np.ndarray:
+    """Points visited by gradient descent: ``v = momentum * v - lr * grad(w); w = w + v``.
+
+    grad: function (2,) -> (2,). Returns (steps + 1, 2), the start first. Stops
+    early (shorter array) once the point leaves any sensible range (|w| > 1e6).
+    """
+    if not lr > 0:
+        raise ValueError(f"lr: expected a positive learning rate, got {lr}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum: expected 0 <= momentum < 1, got {momentum}")
+    w = np.asarray(start, dtype=float).copy()
+    v = np.zeros_like(w)
+    path = [w.copy()]
+    for _ in range(int(steps)):
+        v = momentum * v - lr * np.asarray(grad(w), dtype=float)
+        w = w + v
+        path.append(w.copy())
+        if not np.all(np.isfinite(w)) or np.abs(w).max() > 1e6:
+            break
+    return np.array(path)
+
+
+def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.VBox:
+    """Gradient descent on :func:`bowl_loss`: sliders for learning rate, steps and momentum.
+
+    The loss surface is drawn as contours (viridis) with the steps on top, in one
+    figure redrawn in place; a line of text reports the final loss and whether the
+    run crawled, converged or diverged.
+    """
+    lr = widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=-0.6, step=0.05,
+                                description="learning rate", readout_format=".3f",
+                                style={"description_width": "initial"}, continuous_update=False)
+    steps = widgets.IntSlider(value=20, min=1, max=100, description="steps",
+                              continuous_update=False)
+    momentum = widgets.FloatSlider(value=0.0, min=0.0, max=0.95, step=0.05, description="momentum",
+                                   continuous_update=False)
+    readout = widgets.HTML()
+    picture = widgets.Image(format="png")
+    fig = new_figure(5.6, 4.4)
+    ax = fig.add_subplot()
+    g1, g2 = np.meshgrid(np.linspace(-3, 4, 200), np.linspace(-3, 2.5, 200))
+    levels = np.geomspace(0.01, 60, 14)
+    cs = ax.contour(g1, g2, bowl_loss(np.stack([g1, g2], axis=-1)), levels=levels, cmap="viridis")
+    fig.colorbar(cs, ax=ax, label="loss")
+    ax.plot([1.0], [-0.5], marker="*", color="black", ms=12, ls="none", label="minimum")
+    (line,) = ax.plot([], [], "-o", color="#d55e00", ms=3, lw=1, label="steps")
+    ax.set(xlim=(-3, 4), ylim=(-3, 2.5), xlabel="weight $w_1$", ylabel="weight $w_2$")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+
+    def update(_=None):
+        path = gradient_descent_path(bowl_gradient, start, lr.value, steps.value, momentum.value)
+        line.set_data(path[:, 0], path[:, 1])
+        final = float(bowl_loss(path[-1]))
+        start_loss = float(bowl_loss(path[0]))
+        if not np.isfinite(final) or final > start_loss:
+            verdict = "<b style='color:#d55e00'>diverged</b>: each step overshoots further"
+        elif final > 0.05 * start_loss:
+            verdict = "<b>crawling</b>: still far from the minimum"
+        else:
+            verdict = "<b style='color:#009e73'>converged</b> close to the minimum"
+        ax.set_title(f"lr = {lr.value:.3f}, momentum = {momentum.value:.2f}\n"
+                     f"loss {start_loss:.2f} → {final:.3g}", fontsize=10)
+        readout.value = f"After {len(path) - 1} steps the loss is {final:.4g}: {verdict}."
+        picture.value = render_png(fig)
+
+    for s in (lr, steps, momentum):
+        s.observe(update, names="value")
+    update()
+    box = widgets.VBox([widgets.HBox([lr, steps, momentum]), picture, readout])
+    box.add_class("cnn-gd-explorer")
+    box.readout = readout
+    return box
