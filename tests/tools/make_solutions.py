@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -140,7 +141,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, log: Path, timeout: int) -> st
     try:
         client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(),
                                 resources={"metadata": {"path": str(cwd)}})
-        client.execute()
+        # The kernel's own start-up chatter (not cell output) would only clutter the log.
+        client.execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as exc:
         lines = str(exc).strip().splitlines()
         return "a cell raised an error: " + " | ".join(lines[-3:])
