@@ -62,3 +62,13 @@ clean-notebooks: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+# ---- browser tests and static site (tests/browser/, tests/tools/build_site.py) ----
+# The browser tests also run in `make test` (they live under tests/); this runs them alone.
+test-browser: setup
+	$(BIN)/pytest tests/browser -p no:cacheprovider
+
+# Execute every lesson and export it to build/site/ (index.html lists the lessons); the
+# pages load their scripts from build/site/_static/, fetched once from npm at pinned versions.
+site: setup
+	$(BIN)/python tests/tools/build_site.py

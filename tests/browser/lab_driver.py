@@ -178,15 +178,27 @@ _STATE_JS = """
 """
 
 
+def _started(state: dict[str, Any]) -> bool:
+    return state["status"] == "busy" or any(p != "[ ]:" for p in state["prompts"])
+
+
 def run_all_and_wait(page: Page, timeout_s: float) -> dict[str, Any]:
     """Run → Run All Cells, then wait until every non-empty code cell has run.
 
     Returns the final state; stops early if a cell raised (JupyterLab then stops
-    the run and later cells never get an execution count).
+    the run and later cells never get an execution count). If the run has not
+    visibly started after a while (seen once under heavy load: the kernel was
+    reported idle but did not take the request), Run All is chosen once more.
     """
-    menu(page, "Run", "Run All Cells")
-    # Let the run start before judging "idle" (the indicator is idle before it begins).
-    time.sleep(1.0)
+    deadline = time.monotonic() + timeout_s
+    for attempt in (1, 2):
+        menu(page, "Run", "Run All Cells")
+        try:
+            wait_for(lambda: _started(page.evaluate(_STATE_JS)), 30, "the run to start", 0.25)
+            break
+        except TimeoutError:
+            if attempt == 2:
+                raise
 
     def finished() -> dict[str, Any] | None:
         state = page.evaluate(_STATE_JS)
@@ -195,7 +207,12 @@ def run_all_and_wait(page: Page, timeout_s: float) -> dict[str, Any]:
         done = all(re.fullmatch(r"\[\d+\]:", p) for p in state["prompts"])
         return state if done and state["status"] == "idle" else None
 
-    return wait_for(finished, timeout_s, "all cells to run and the kernel to go idle", 0.5)
+    return wait_for(
+        finished,
+        max(1.0, deadline - time.monotonic()),
+        "all cells to run and the kernel to go idle",
+        0.5,
+    )
 
 
 def error_outputs(page: Page) -> list[str]:

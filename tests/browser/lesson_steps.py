@@ -30,11 +30,20 @@ def _first(page: Page, selector: str) -> Locator:
     return locator
 
 
-def press_slider(widget: str, key: str = "ArrowRight", times: int = 3) -> Callable[[Page], None]:
-    """Focus the slider handle inside ``widget`` and press ``key`` ``times`` times."""
+def _nth(page: Page, selector: str, nth: int) -> Locator:
+    locator = page.locator(selector).nth(nth)
+    locator.wait_for(state="visible", timeout=15_000)
+    locator.scroll_into_view_if_needed(timeout=10_000)
+    return locator
+
+
+def press_slider(
+    widget: str, key: str = "ArrowRight", times: int = 3, nth: int = 0
+) -> Callable[[Page], None]:
+    """Focus the ``nth`` slider handle inside ``widget`` and press ``key`` ``times`` times."""
 
     def act(page: Page) -> None:
-        handle = _first(page, f"{widget} .noUi-handle")
+        handle = _nth(page, f"{widget} .noUi-handle", nth)
         handle.click()
         for _ in range(times):
             handle.press(key)
@@ -42,12 +51,12 @@ def press_slider(widget: str, key: str = "ArrowRight", times: int = 3) -> Callab
     return act
 
 
-def drag_slider(widget: str, fraction: float = 0.7) -> Callable[[Page], None]:
-    """Drag the slider handle inside ``widget`` with the mouse to ``fraction`` of its track."""
+def drag_slider(widget: str, fraction: float = 0.7, nth: int = 0) -> Callable[[Page], None]:
+    """Drag the ``nth`` slider handle in ``widget`` with the mouse to ``fraction`` of its track."""
 
     def act(page: Page) -> None:
-        handle = _first(page, f"{widget} .noUi-handle")
-        track = _first(page, f"{widget} .noUi-base")
+        handle = _nth(page, f"{widget} .noUi-handle", nth)
+        track = _nth(page, f"{widget} .noUi-base", nth)
         hbox, tbox = handle.bounding_box(), track.bounding_box()
         assert hbox and tbox, "slider has no box"
         page.mouse.move(hbox["x"] + hbox["width"] / 2, hbox["y"] + hbox["height"] / 2)
@@ -78,11 +87,13 @@ def select_option(widget: str, label: str) -> Callable[[Page], None]:
     return act
 
 
-def type_into(selector: str, text: str, submit: bool = True) -> Callable[[Page], None]:
-    """Replace the text of the input ``selector`` with ``text`` (then Enter)."""
+def type_into(
+    selector: str, text: str, submit: bool = True, nth: int = 0
+) -> Callable[[Page], None]:
+    """Replace the text of the ``nth`` input ``selector`` with ``text`` (then Enter)."""
 
     def act(page: Page) -> None:
-        box = _first(page, selector)
+        box = _nth(page, selector, nth)
         box.click()
         box.fill(text)
         if submit:
@@ -110,8 +121,33 @@ def draw_stroke(canvas: str) -> Callable[[Page], None]:
     return act
 
 
-# Lessons → steps. Filled from the `add_class("cnn-...")` calls in helpers/.
-LESSON_STEPS: dict[str, list[Step]] = {}
+# Lessons → steps, written against the `add_class("cnn-...")` widgets in helpers/widgets.py.
+LESSON_STEPS: dict[str, list[Step]] = {
+    "00": [
+        Step("arrow keys on the check slider", ".cnn-widget-check .widget-html",
+             press_slider(".cnn-widget-check")),
+        Step("dragging the check slider", ".cnn-widget-check .widget-html",
+             drag_slider(".cnn-widget-check", 0.9)),
+    ],
+    "01": [
+        Step("arrow keys on the image slider", ".cnn-digit-browser .widget-image",
+             press_slider(".cnn-digit-browser", times=2, nth=0)),
+        Step("dragging the row slider", ".cnn-digit-browser .widget-html",
+             drag_slider(".cnn-digit-browser", 0.15, nth=1)),
+    ],
+    "06": [
+        Step("pressing play on the convolution stepper", ".cnn-conv-stepper .widget-image",
+             click(".cnn-conv-stepper .widget-play button")),
+        Step("typing a kernel entry", ".cnn-kernel-editor .widget-image",
+             type_into(".cnn-kernel-editor .cnn-kernel-cell input", "7")),
+        Step("arrow keys on the stride slider", ".cnn-conv-size-explorer .widget-image",
+             press_slider(".cnn-conv-size-explorer", key="ArrowLeft", times=1, nth=2)),
+    ],
+    "07": [
+        Step("pressing play on the pooling stepper", ".cnn-pool-stepper .widget-image",
+             click(".cnn-pool-stepper .widget-play button")),
+    ],
+}
 
 # Lessons → the least number of rendered widget outputs they must show.
-MIN_WIDGETS: dict[str, int] = {}
+MIN_WIDGETS: dict[str, int] = {"00": 1, "01": 1, "06": 3, "07": 1}

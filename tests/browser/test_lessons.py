@@ -21,6 +21,7 @@ from lab_driver import (
     open_notebook,
     run_all_and_wait,
     save_screenshot,
+    wait_for,
     wait_for_change,
     widget_report,
 )
@@ -40,6 +41,21 @@ def run_timeout_s(name: str) -> float:
     return 300.0 if key.isdigit() and int(key) >= 8 else 180.0
 
 
+def play_first_animation(page, name: str, screenshot: Path) -> None:
+    """Press Play on the lesson's first jshtml animation; its frame must change."""
+    animations = page.locator(".jp-Notebook .animation")
+    if not animations.count():
+        return
+    animation = animations.first
+    animation.scroll_into_view_if_needed(timeout=10_000)
+    frame = animation.locator("img").first
+    before = frame.get_attribute("src")
+    animation.locator('button[title="Play"]').click()
+    wait_for(lambda: frame.get_attribute("src") != before, 20, f"{name}: animation to play")
+    animation.locator('button[title="Pause"]').click()
+    animation.screenshot(path=str(screenshot), timeout=10_000)
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not LESSONS, reason="no lessons in notebooks/ yet")
 @pytest.mark.parametrize("name", LESSONS)
@@ -54,7 +70,10 @@ def test_lesson_runs_and_responds(
     console.attach(page)
     try:
         open_notebook(page, lab_server.url, name)
-        run_all_and_wait(page, run_timeout_s(name))
+        try:
+            run_all_and_wait(page, run_timeout_s(name))
+        except TimeoutError as error:
+            pytest.fail(f"{name}: {error}\nJupyterLab log:\n{lab_server.log_tail()}")
         save_screenshot(page, screenshot_dir, f"{stem}-run")
 
         errors = error_outputs(page)
@@ -75,6 +94,7 @@ def test_lesson_runs_and_responds(
             wait_for_change(view, before, f"{name}: {step.description} to change {step.view}")
             errors = error_outputs(page)
             assert not errors, f"{name}: after {step.description}:\n" + "\n".join(errors)
+        play_first_animation(page, name, screenshot_dir / f"{stem}-animation.png")
         if LESSON_STEPS.get(key):
             save_screenshot(page, screenshot_dir, f"{stem}-interacted")
 
