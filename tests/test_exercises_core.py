@@ -355,6 +355,12 @@ def test_partial_tuple_answer_is_unattempted():
     ex = make_exercise(checker=lambda ab: check_scalar(ab[0] + ab[1], 3))
     assert_unattempted(ex, (1, ...))
     assert_passed(ex, (1, 2))
+    # several answers are packed like ex.check(a, b) packs them
+    assert_passed(ex, 1, 2)
+    assert_failed(ex, 1, 1, match="should be 3")
+    assert_unattempted(ex, ..., 2)
+    with pytest.raises(TypeError, match="give the answer"):
+        assert_passed(ex)
 
 
 def test_exercise_validates_arguments():

@@ -789,16 +789,25 @@ def list_exercises(module: types.ModuleType) -> list[Exercise]:
 # ---------------------------------------------------------------------------
 
 
-def assert_passed(ex: Exercise, answer: Any) -> Result:
-    """Assert that ``answer`` passes ``ex`` (for checker tests)."""
-    r = ex.evaluate(answer)
+def _pack(ex: Exercise, answers: tuple) -> Any:
+    if not answers:
+        raise TypeError(f"give the answer to test, e.g. assert_passed(ex.{ex.name}, answer)")
+    return answers[0] if len(answers) == 1 else tuple(answers)
+
+
+def assert_passed(ex: Exercise, *answers: Any) -> Result:
+    """Assert that the answer passes ``ex`` (for checker tests).
+
+    Several answers are packed into a tuple, exactly as ``ex.check(a, b)`` does.
+    """
+    r = ex.evaluate(_pack(ex, answers))
     assert r.status == "passed", f"{ex.name}: expected passed, got {r.status}: {r.message} {r.details or ''}"
     return r
 
 
-def assert_failed(ex: Exercise, answer: Any, match: str | None = None) -> Result:
-    """Assert that ``answer`` fails ``ex``; ``match`` is a regex the message must contain."""
-    r = ex.evaluate(answer)
+def assert_failed(ex: Exercise, *answers: Any, match: str | None = None) -> Result:
+    """Assert that the answer fails ``ex``; ``match`` is a regex the message (or details) must contain."""
+    r = ex.evaluate(_pack(ex, answers))
     assert r.status == "failed", f"{ex.name}: expected failed, got {r.status}: {r.message}"
     if match is not None:
         full = r.message + ("\n" + r.details if r.details else "")
@@ -806,8 +815,8 @@ def assert_failed(ex: Exercise, answer: Any, match: str | None = None) -> Result
     return r
 
 
-def assert_unattempted(ex: Exercise, answer: Any) -> Result:
-    """Assert that ``answer`` counts as not attempted."""
-    r = ex.evaluate(answer)
+def assert_unattempted(ex: Exercise, *answers: Any) -> Result:
+    """Assert that the answer counts as not attempted."""
+    r = ex.evaluate(_pack(ex, answers))
     assert r.status == "unattempted", f"{ex.name}: expected unattempted, got {r.status}: {r.message}"
     return r
