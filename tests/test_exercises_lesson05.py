@@ -1,0 +1,73 @@
+"""Checker tests for lesson 05: reference solutions pass, realistic mistakes fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.exercises import lesson05 as ex
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises
+from helpers.plots import confusion_matrix
+
+
+def run_solution(exercise):
+    ns = {"np": np, "torch": torch}
+    exec(exercise.solution_code, ns)
+    return [ns[n] for n in exercise.answer_names]
+
+
+@pytest.mark.parametrize("exercise", list_exercises(ex), ids=lambda e: e.name)
+def test_reference_solution_passes_and_template_is_unattempted(exercise):
+    assert_passed(exercise, *run_solution(exercise))
+    assert_unattempted(exercise, ...)
+
+
+def test_q1_mistakes():
+    assert_passed(ex.q1, "Validation ")
+    assert_failed(ex.q1, "test", match="once")
+    assert_failed(ex.q1, "train", match="overfits")
+    assert_failed(ex.q1, 2)
+
+
+def _epoch(skip_last=False, zero=True, once=False, sum_loss=False):
+    def train_epoch(model, x, y, optimizer, loss_fn, batch_size):
+        model.train()
+        order = torch.randperm(len(x))
+        stop = len(x) - len(x) % batch_size if skip_last else len(x)
+        total = 0.0
+        if once:
+            loss = loss_fn(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+        for start in range(0, stop, batch_size):
+            idx = order[start:start + batch_size]
+            loss = loss_fn(model(x[idx]), y[idx])
+            if zero:
+                optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * (1 if sum_loss else len(idx))
+        return total if sum_loss else total / len(x)
+    return train_epoch
+
+
+def test_q2_mistakes():
+    assert_passed(ex.q2, _epoch())
+    assert_failed(ex.q2, _epoch(skip_last=True), match="last, smaller batch")
+    assert_failed(ex.q2, _epoch(zero=False), match="zero_grad")
+    assert_failed(ex.q2, _epoch(once=True), match="once per epoch")
+    assert_failed(ex.q2, _epoch(sum_loss=True), match="sum over batches")
+    assert_failed(ex.q2, lambda *args: None, match="mean loss")
+
+
+def test_q3_agrees_with_the_plotting_helper_and_names_mistakes():
+    (fn,) = run_solution(ex.q3)
+    true = np.array([0, 0, 1, 1, 1, 2])
+    pred = np.array([0, 1, 1, 1, 0, 2])
+    np.testing.assert_allclose(fn(confusion_matrix(true, pred)), [0.5, 2 / 3, 1.0])
+    assert_failed(ex.q3, lambda cm: cm.diagonal() / cm.sum(axis=0), match="column sums")
+    assert_failed(ex.q3, lambda cm: cm.diagonal(), match="counts")
+    assert_failed(ex.q3, lambda cm: cm.trace() / cm.sum(), match="overall accuracy")
