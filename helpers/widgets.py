@@ -506,6 +506,7 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
         ax_out.set_xlabel("column")
         ax_out.set_ylabel("row")
         fig.suptitle(f"n={nn}, k={k}, s={s}, p={p}: window at output position {t}", fontsize=11)
+        fig.subplots_adjust(top=0.80, bottom=0.12, left=0.07, right=0.98, wspace=0.25)
         picture.value = render_png(fig)
 
     for slider in (n_s, k_s, s_s, p_s, position):
@@ -708,4 +709,118 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
     box = widgets.VBox([widgets.HBox([lr, steps, momentum]), picture, readout])
     box.add_class("cnn-gd-explorer")
     box.readout = readout
+    return box
+
+
+# =========================================================================== #
+# Lesson 10: the invariance explorer (rotate, shift and zoom a digit and watch
+# the predictions of one or more trained models).
+# =========================================================================== #
+
+
+def invariance_explorer(
+    models: dict,
+    images,
+    labels: Sequence[int],
+    *,
+    class_names: Sequence[str] | None = None,
+    fill: float = 0.0,
+) -> widgets.VBox:
+    """Rotate, shift and zoom one image with sliders while trained models classify it.
+
+    Args:
+        models: ``{"name": model}``; each maps (N, C, H, W) float to (N, K) logits.
+        images: (N, C, H, W) float tensor, exactly what the models take as input.
+        labels: (N,) true classes.
+        class_names: names of the K classes (default: the indices).
+        fill: the value that enters the image where it was moved away (the background).
+    Returns:
+        The widget (CSS class ``cnn-invariance-explorer``): sliders for the image index,
+        angle (degrees, counter-clockwise), shift (pixels, right and down) and zoom; one
+        figure with the transformed image and each model's probabilities, redrawn in place;
+        a line of text with each model's prediction. ``box.controls`` holds the sliders.
+    """
+    import torch
+
+    from helpers.augment import affine
+
+    if not isinstance(models, dict) or not models:
+        raise TypeError(f"models: expected a non-empty dict {{name: model}}, got {type(models).__name__}")
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        shape = tuple(getattr(images, "shape", ()))
+        raise ValueError(f"images: expected a (N, C, H, W) float tensor, got {type(images).__name__} of shape {shape}")
+    labels = np.asarray(labels)
+    if len(labels) != len(images):
+        raise ValueError(f"labels: expected {len(images)} entries (one per image), got {len(labels)}")
+    n = len(images)
+    for m in models.values():
+        m.eval()
+    first_param = next(next(iter(models.values())).parameters(), None)
+    device = first_param.device if first_param is not None else images.device
+    with torch.no_grad():
+        k = next(iter(models.values()))(images[:1].to(device)).shape[1]
+    names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
+    lo, hi = float(images.min()), float(images.max())
+
+    slider = {"layout": widgets.Layout(width="330px"), "continuous_update": False}
+    index = widgets.IntSlider(value=0, min=0, max=n - 1, description="image", **slider)
+    angle = widgets.IntSlider(value=0, min=-180, max=180, step=5, description="angle °", **slider)
+    dx = widgets.IntSlider(value=0, min=-10, max=10, description="shift right", **slider)
+    dy = widgets.IntSlider(value=0, min=-10, max=10, description="shift down", **slider)
+    scale = widgets.FloatSlider(value=1.0, min=0.4, max=1.8, step=0.05, description="zoom", **slider)
+    reset = widgets.Button(description="reset transform", icon="undo")
+    picture = widgets.Image(format="png")
+    readout = widgets.HTML()
+
+    fig = new_figure(9.0, 3.4)
+    ax_img, ax_bar = fig.subplots(1, 2, width_ratios=[1, 2.2])
+    im = ax_img.imshow(images[0, 0].cpu().numpy(), cmap="gray", vmin=lo, vmax=hi)
+    fig.colorbar(im, ax=ax_img, fraction=0.046, pad=0.04, label="pixel value")
+    ax_img.set(xlabel="column", ylabel="row")
+    cmap = matplotlib.colormaps["viridis"]
+    width = 0.8 / len(models)
+    bars = {}
+    for j, name in enumerate(models):
+        positions = np.arange(k) - 0.4 + width * (j + 0.5)
+        bars[name] = ax_bar.bar(positions, np.zeros(k), width=width, label=name,
+                                color=cmap(0.2 + 0.6 * j / max(1, len(models) - 1)))
+    ax_bar.set_xticks(range(k), names, rotation=30 if max(map(len, names)) > 2 else 0)
+    ax_bar.set(ylim=(0, 1.05), xlabel="class", ylabel="probability", title="What each model believes")
+    ax_bar.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+
+    def update(_=None):
+        i = index.value
+        x = affine(images[i : i + 1], degrees=angle.value, dx=dx.value, dy=dy.value, scale=scale.value, fill=fill)
+        im.set_data(x[0, 0].cpu().numpy())
+        true = int(labels[i])
+        ax_img.set_title(f"#{i} (true: {names[true]})\n{angle.value}°, shift ({dx.value}, {dy.value}), "
+                         f"zoom {scale.value:.2f}", fontsize=9)
+        parts = []
+        with torch.no_grad():
+            for name, m in models.items():
+                probs = torch.softmax(m(x.to(device)), dim=1)[0].cpu().numpy()
+                for bar, p in zip(bars[name], probs):
+                    bar.set_height(float(p))
+                best = int(probs.argmax())
+                mark = "<span style='color:#009e73'>right</span>" if best == true else \
+                    "<span style='color:#d55e00'>wrong</span>"
+                parts.append(f"<b>{name}</b>: {names[best]} ({probs[best]:.0%}, {mark})")
+        picture.value = render_png(fig)
+        readout.value = " &nbsp;|&nbsp; ".join(parts)
+
+    def on_reset(_):
+        for s, v in ((angle, 0), (dx, 0), (dy, 0), (scale, 1.0)):
+            s.value = v  # each change redraws once
+
+    for s in (index, angle, dx, dy, scale):
+        s.observe(update, names="value")
+    reset.on_click(on_reset)
+    update()
+    controls = widgets.VBox([index, angle, dx, dy, scale, reset])
+    box = widgets.VBox([widgets.HBox([controls, readout]), picture])
+    box.add_class("cnn-invariance-explorer")
+    box.controls = {"index": index, "angle": angle, "dx": dx, "dy": dy, "zoom": scale, "reset": reset}
+    box.readout = readout
+    box.picture = picture
     return box

@@ -279,3 +279,42 @@ def test_bad_input_raises_a_helpful_error(call, error, words):
     with pytest.raises(error, match=None) as info:
         call()
     assert words in str(info.value)
+
+
+# ----------------------------------------------------------------------------- the lesson 10 widget
+
+
+class _TopHeavy(torch.nn.Module):
+    """Class 1 when the top half holds more ink than the bottom half: rotating by 180° flips it."""
+
+    def forward(self, x):
+        h = x.shape[-2]
+        score = x[..., : h // 2, :].sum(dim=(1, 2, 3)) - x[..., h // 2 :, :].sum(dim=(1, 2, 3))
+        return torch.stack((-score, score), dim=1)
+
+
+def test_invariance_explorer_updates_prediction_in_place():
+    from helpers.widgets import invariance_explorer
+
+    x = torch.zeros(2, 1, 12, 12)
+    x[:, :, 1:4, 3:9] = 1.0  # ink at the top: class 1
+    box = invariance_explorer({"top-heavy": _TopHeavy()}, x, [1, 1], class_names=["bottom", "top"])
+    assert "cnn-invariance-explorer" in box._dom_classes
+    assert "top (" in box.readout.value and "right" in box.readout.value
+    first_picture = box.picture.value
+    box.controls["angle"].value = 180
+    assert "bottom (" in box.readout.value and "wrong" in box.readout.value
+    assert box.picture.value != first_picture
+    box.controls["reset"].click()
+    assert box.controls["angle"].value == 0 and "top (" in box.readout.value
+
+
+def test_invariance_explorer_rejects_bad_input():
+    from helpers.widgets import invariance_explorer
+
+    with pytest.raises(TypeError, match="models"):
+        invariance_explorer([], torch.zeros(1, 1, 4, 4), [0])
+    with pytest.raises(ValueError, match="images"):
+        invariance_explorer({"m": _TopHeavy()}, torch.zeros(4, 4), [0])
+    with pytest.raises(ValueError, match="labels"):
+        invariance_explorer({"m": _TopHeavy()}, torch.zeros(2, 1, 4, 4), [0])
