@@ -453,9 +453,3 @@ def pool2d_steps(
         window = arr[0, i * sh : i * sh + ph, j * sw : j * sw + pw]
         steps.append(PoolStep(index, i, j, i * sh, j * sw, window, float(_REDUCERS[mode](window))))
     return steps
-
-
-def receptive_positions(n: int, kernel: int, stride: int = 1, padding: int = 0) -> list[int]:
-    """Start index (on the padded input) of every window along one axis."""
-    return [i * stride for i in range(output_size(n, kernel, stride, padding))]
-
