@@ -10,8 +10,12 @@ Use in a lesson::
 Instructors: ``reveal_all()`` (or the environment variable ``CNN_COURSE_REVEAL=1``)
 makes every check also show the solution.
 
-Checking logic lives in :mod:`helpers.exercises.core`; how results look lives in
-:mod:`helpers.exercises.display`.
+Checking logic is apart from showing it: :mod:`~helpers.exercises.core` holds the
+Exercise, the instructor switch and the test hooks, built on
+:mod:`~helpers.exercises.result` (what a check returns), :mod:`~helpers.exercises.compare`
+(comparisons that name likely mistakes) and :mod:`~helpers.exercises.templates` (is the
+answer still the template?); :mod:`~helpers.exercises.display` shows a result as a
+coloured box with a plain-text fallback.
 """
 
 from helpers.exercises.core import (
