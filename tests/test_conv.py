@@ -21,7 +21,7 @@ from helpers.conv import (
     pool2d_steps,
 )
 
-FAST = settings(max_examples=120, deadline=None)
+FAST = settings(max_examples=100, deadline=None)
 
 
 @st.composite
@@ -101,7 +101,7 @@ def pool_cases(draw):
     return np.random.default_rng(seed).normal(size=(channels, h, w)), size, stride
 
 
-@FAST
+@settings(max_examples=80, deadline=None)
 @given(pool_cases())
 def test_max_and_avg_pool_match_torch(case):
     x, size, stride = case
