@@ -448,3 +448,40 @@ def plot_probabilities(
                title=f"predicted: {names[best]} ({probs[best]:.0%})")
     fig.suptitle(title)
     return fig
+
+
+# =========================================================================== #
+# Lesson 10: accuracy of several models as a transform grows.
+# =========================================================================== #
+
+
+def plot_accuracy_curves(
+    values: _Sequence[float],
+    curves: dict,
+    *,
+    xlabel: str,
+    title: str,
+    ax=None,
+):
+    """Accuracy (y) against a transform's strength (x), one line per model.
+
+    values: (V,) transform parameters (angles, shifts, zoom factors).
+    curves: ``{"model name": (V,) accuracies in [0, 1]}``.
+    Returns the Axes (a new figure is made when ``ax`` is None).
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
+    viridis = plt.get_cmap("viridis")
+    markers = "osD^v"
+    for j, (name, acc) in enumerate(curves.items()):
+        acc = _np.asarray(acc, dtype=float)
+        if acc.shape != (len(values),):
+            raise ValueError(f"curves[{name!r}]: expected {len(values)} accuracies (one per value), got shape {acc.shape}")
+        ax.plot(values, acc, marker=markers[j % len(markers)], ms=4, label=name,
+                color=viridis(0.15 + 0.6 * j / max(1, len(curves) - 1)))
+    ax.set(xlabel=xlabel, ylabel="test accuracy", title=title, ylim=(0, 1.02))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax

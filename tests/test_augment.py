@@ -318,3 +318,21 @@ def test_invariance_explorer_rejects_bad_input():
         invariance_explorer({"m": _TopHeavy()}, torch.zeros(4, 4), [0])
     with pytest.raises(ValueError, match="labels"):
         invariance_explorer({"m": _TopHeavy()}, torch.zeros(2, 1, 4, 4), [0])
+
+
+def test_plot_accuracy_curves_draws_one_line_per_model():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers.plots import plot_accuracy_curves
+
+    ax = plot_accuracy_curves([0, 10, 20], {"plain": [0.99, 0.9, 0.6], "augmented": [0.98, 0.97, 0.9]},
+                              xlabel="angle", title="robustness")
+    assert [line.get_label() for line in ax.get_lines()] == ["plain", "augmented"]
+    assert list(ax.get_lines()[1].get_ydata()) == [0.98, 0.97, 0.9]
+    assert ax.get_xlabel() == "angle" and ax.get_title() == "robustness"
+    with pytest.raises(ValueError, match="plain"):
+        plot_accuracy_curves([0, 10], {"plain": [1.0]}, xlabel="angle", title="t")
+    plt.close("all")

@@ -1,0 +1,67 @@
+"""Checker tests for lesson 11: the reference passes, realistic mistakes fail with a pointed message."""
+
+from __future__ import annotations
+
+import torch
+
+from helpers.exercises import lesson11 as ex
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted
+
+
+def _solution(exercise):
+    namespace = {"torch": torch}
+    exec(exercise.solution_code, namespace)
+    return namespace[exercise.answer_names[0]]
+
+
+def test_q1_reference_passes():
+    assert_passed(ex.q1, _solution(ex.q1))
+    assert_passed(ex.q1, 73_856)
+
+
+def test_q1_common_mistakes():
+    assert_failed(ex.q1, 36_928, match="one 3 × 3 layer")
+    assert_failed(ex.q1, 73_728, match="biases")
+    assert_failed(ex.q1, 102_464, match="5 × 5")
+    assert_failed(ex.q1, 2 * (64 * 9 + 1), match="input channels")
+    assert_failed(ex.q1, "73856", match="whole number")
+    assert_failed(ex.q1, 73_856.5, match="whole number")
+
+
+def test_q1_template_is_unattempted():
+    assert_unattempted(ex.q1, ...)
+
+
+def test_q2_reference_passes():
+    assert_passed(ex.q2, _solution(ex.q2))
+
+
+def test_q2_common_mistakes():
+    assert_failed(ex.q2, 48, match="only the new maps")
+    assert_failed(ex.q2, 36, match="one layer")
+    assert_failed(ex.q2, 24, match="residual")
+    assert_failed(ex.q2, 100)
+
+
+def test_q2_template_is_unattempted():
+    assert_unattempted(ex.q2, ...)
+
+
+def test_q3_reference_passes():
+    assert_passed(ex.q3, _solution(ex.q3))
+
+
+def test_q3_common_mistakes():
+    assert_failed(ex.q3, lambda x: x.mean(dim=(2, 3), keepdim=True), match="size-1")
+    assert_failed(ex.q3, lambda x: x.mean(dim=1), match="channels")
+    assert_failed(ex.q3, lambda x: x.mean(dim=2), match="one spatial axis")
+    assert_failed(ex.q3, lambda x: x.amax(dim=(2, 3)), match="max")
+    assert_failed(ex.q3, lambda x: x.sum(dim=(2, 3)), match="sum")
+    assert_failed(ex.q3, lambda x: None, match="return")
+
+
+def test_q3_template_is_unattempted():
+    def global_avg_pool(x):
+        ...
+
+    assert_unattempted(ex.q3, global_avg_pool)
