@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,6 +17,13 @@ from helpers.conv import KERNELS, conv2d, pool2d  # noqa: E402
 
 # Tests look at single frames without rendering the whole animation, which matplotlib warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+
+
+@pytest.fixture(autouse=True)
+def collect_animations():
+    """Delete each test's animations while its warning filter still applies."""
+    yield
+    gc.collect()
 
 
 def small_image():
