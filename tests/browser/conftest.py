@@ -87,6 +87,11 @@ def _lab_settings(settings_dir: Path) -> None:
         settings_dir / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
         {"windowingMode": "none"},
     )
+    # Saving a notebook stores its widgets' state, so the static site can reuse the run.
+    _write_json(
+        settings_dir / "@jupyter-widgets" / "jupyterlab-manager" / "plugin.jupyterlab-settings",
+        {"saveState": True},
+    )
     # Start outside presentation mode (the deck extension remembers it as a setting).
     _write_json(settings_dir / "jupyterlab-slideshow" / "plugin.jupyterlab-settings", {"active": False})
 

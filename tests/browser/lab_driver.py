@@ -88,6 +88,8 @@ class LabServer:
     process: subprocess.Popen[bytes]
     log_path: Path
     notebooks: list[str] = field(default_factory=list)
+    # Lessons run and saved (with widget state) by the lesson tests: name → path.
+    executed: dict[str, Path] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         sep = "&" if "?" in path else "?"
@@ -129,32 +131,58 @@ def wait_for(
     raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what} (last: {last!r})")
 
 
-def open_notebook(page: Page, url_for: Callable[[str], str], name: str) -> None:
-    """Open ``name`` in a fresh workspace and wait until its kernel is ready."""
+def open_notebook(page: Page, url_for: Callable[[str], str], name: str) -> list[str]:
+    """Open ``name`` in a fresh workspace and wait until its kernel is ready.
+
+    Accepts the dialogs JupyterLab may show on the way (the kernel picker, which can
+    appear late when the machine is busy); returns their texts.
+    """
     workspace = f"test-{secrets.token_hex(6)}"
     page.goto(url_for(f"/lab/workspaces/{workspace}/tree/{name}"), timeout=LOAD_TIMEOUT_MS)
     page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
         state="visible", timeout=LOAD_TIMEOUT_MS
     )
-    accept_kernel_dialog(page)
-    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(
-        state="attached", timeout=KERNEL_READY_TIMEOUT_MS
-    )
+    dialogs: list[str] = []
+    idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    settled_since: float | None = None
+    deadline = time.monotonic() + KERNEL_READY_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        text = accept_dialog(page)
+        if text is not None:
+            dialogs.append(text)
+            settled_since = None
+        elif idle.count():
+            # Idle and no dialog for two seconds in a row: ready.
+            settled_since = settled_since or time.monotonic()
+            if time.monotonic() - settled_since >= 2.0:
+                return dialogs
+        time.sleep(0.25)
+    raise TimeoutError(f"{name}: the kernel did not become ready (dialogs seen: {dialogs})")
 
 
-def accept_kernel_dialog(page: Page, timeout_s: float = 3.0) -> None:
-    """Accept JupyterLab's kernel picker if it appears (it does when no kernel is recorded)."""
+def accept_dialog(page: Page) -> str | None:
+    """If a JupyterLab dialog is open, accept it and return its text."""
     dialog = page.locator(".jp-Dialog")
-    try:
-        dialog.first.wait_for(state="visible", timeout=timeout_s * 1000)
-    except Error:
-        return
-    dialog.locator(".jp-Dialog-button.jp-mod-accept").first.click()
+    if not dialog.count() or not dialog.first.is_visible():
+        return None
+    text = dialog.first.inner_text(timeout=5_000)
+    dialog.first.locator(".jp-Dialog-button.jp-mod-accept").first.click(timeout=10_000)
     dialog.first.wait_for(state="detached", timeout=10_000)
+    return " ".join(text.split())
+
+
+def open_dialog_text(page: Page) -> str | None:
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.is_visible():
+        return " ".join(dialog.first.inner_text(timeout=5_000).split())
+    return None
 
 
 def menu(page: Page, top: str, item: str) -> None:
     """Click menu ``top`` in the menu bar, then its entry ``item``."""
+    blocking = open_dialog_text(page)
+    if blocking is not None:
+        raise AssertionError(f"a dialog blocks the menu {top} → {item}: {blocking!r}")
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(top)}$")).first.click()
     page.locator(
         ".lm-Menu-content .lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")
@@ -212,6 +240,18 @@ def run_all_and_wait(page: Page, timeout_s: float) -> dict[str, Any]:
         max(1.0, deadline - time.monotonic()),
         "all cells to run and the kernel to go idle",
         0.5,
+    )
+
+
+def save_notebook(page: Page, path: Path) -> None:
+    """File → Save Notebook, and wait until ``path`` holds it (the tab is no longer dirty)."""
+    before = path.stat().st_mtime_ns
+    menu(page, "File", "Save Notebook")
+    wait_for(
+        lambda: page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count() == 0
+        and path.stat().st_mtime_ns != before,
+        30,
+        f"{path.name} to be saved",
     )
 
 

@@ -121,33 +121,77 @@ def draw_stroke(canvas: str) -> Callable[[Page], None]:
     return act
 
 
-# Lessons → steps, written against the `add_class("cnn-...")` widgets in helpers/widgets.py.
-LESSON_STEPS: dict[str, list[Step]] = {
-    "00": [
+# Widget (its `cnn-...` class) → what a person does with it. The lesson test runs the
+# steps of every such widget it finds on the page, in this order.
+WIDGET_STEPS: dict[str, list[Step]] = {
+    ".cnn-widget-check": [
         Step("arrow keys on the check slider", ".cnn-widget-check .widget-html",
              press_slider(".cnn-widget-check")),
         Step("dragging the check slider", ".cnn-widget-check .widget-html",
              drag_slider(".cnn-widget-check", 0.9)),
     ],
-    "01": [
+    ".cnn-digit-browser": [
         Step("arrow keys on the image slider", ".cnn-digit-browser .widget-image",
              press_slider(".cnn-digit-browser", times=2, nth=0)),
         Step("dragging the row slider", ".cnn-digit-browser .widget-html",
              drag_slider(".cnn-digit-browser", 0.15, nth=1)),
     ],
-    "06": [
+    ".cnn-parameter-counter": [
+        Step("arrow keys on the hidden-layers slider", ".cnn-parameter-counter .widget-image",
+             press_slider(".cnn-parameter-counter", key="ArrowLeft", times=1, nth=0)),
+    ],
+    ".cnn-gd-explorer": [
+        Step("arrow keys on the learning-rate slider", ".cnn-gd-explorer .widget-image",
+             press_slider(".cnn-gd-explorer", times=4, nth=0)),
+    ],
+    ".cnn-conv-stepper": [
         Step("pressing play on the convolution stepper", ".cnn-conv-stepper .widget-image",
              click(".cnn-conv-stepper .widget-play button")),
+    ],
+    ".cnn-kernel-editor": [
         Step("typing a kernel entry", ".cnn-kernel-editor .widget-image",
              type_into(".cnn-kernel-editor .cnn-kernel-cell input", "7")),
+    ],
+    ".cnn-conv-size-explorer": [
         Step("arrow keys on the stride slider", ".cnn-conv-size-explorer .widget-image",
              press_slider(".cnn-conv-size-explorer", key="ArrowLeft", times=1, nth=2)),
     ],
-    "07": [
+    ".cnn-pool-stepper": [
         Step("pressing play on the pooling stepper", ".cnn-pool-stepper .widget-image",
              click(".cnn-pool-stepper .widget-play button")),
     ],
+    ".cnn-feature-maps": [
+        Step("arrow keys on the image slider", ".cnn-feature-maps .widget-image",
+             press_slider(".cnn-feature-maps", times=1, nth=0)),
+    ],
+    ".cnn-draw-digit": [
+        Step("drawing a stroke on the canvas", ".cnn-draw-digit .widget-image",
+             draw_stroke(".cnn-draw-canvas canvas")),
+        Step("pressing Clear", ".cnn-draw-digit .widget-image", click(".cnn-draw-clear")),
+    ],
+    ".cnn-invariance-explorer": [
+        Step("arrow keys on the angle slider", ".cnn-invariance-explorer .widget-image",
+             press_slider(".cnn-invariance-explorer", times=3, nth=1)),
+        Step("pressing reset", ".cnn-invariance-explorer .widget-image",
+             click(".cnn-invariance-explorer button")),
+    ],
 }
 
-# Lessons → the least number of rendered widget outputs they must show.
-MIN_WIDGETS: dict[str, int] = {"00": 1, "01": 1, "06": 3, "07": 1}
+# Lesson → widgets it must show (and so exercise). Other lessons' widgets are
+# exercised when found, but their absence is not an error.
+EXPECTED_WIDGETS: dict[str, list[str]] = {
+    "00": [".cnn-widget-check"],
+    "01": [".cnn-digit-browser"],
+    "06": [".cnn-conv-stepper", ".cnn-kernel-editor", ".cnn-conv-size-explorer"],
+    "07": [".cnn-pool-stepper"],
+}
+
+# Lesson → what the presenter does on the slide that shows its widget. (In the deck,
+# JupyterLab's output-collapse overlay covers a widget's left edge, where the Play
+# buttons sit, so the presenter uses the slider instead.)
+DECK_STEPS: dict[str, Step] = {
+    "06": Step("arrow keys on the stepper's position slider", ".cnn-conv-stepper .widget-image",
+               press_slider(".cnn-conv-stepper", times=3)),
+    "01": WIDGET_STEPS[".cnn-digit-browser"][0],
+    "00": WIDGET_STEPS[".cnn-widget-check"][0],
+}

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lab_driver import NOTEBOOKS, REPO, ConsoleWatch, wait_for
+from lab_driver import NOTEBOOKS, REPO, ConsoleWatch, LabServer, wait_for
 
 sys.path.insert(0, str(REPO / "tests" / "tools"))
 import build_site  # noqa: E402
@@ -40,17 +40,19 @@ def _site_is_current() -> bool:
 
 
 @pytest.fixture(scope="session")
-def site_url(browser) -> Iterator[str]:
-    """The site, built if it is missing or stale, served on a free local port."""
+def site_url(browser, lab_server: LabServer) -> Iterator[str]:
+    """The site, built if it is missing or stale, served on a free local port.
+
+    When the lesson tests of this session ran and saved every lesson, the site is
+    exported from those runs instead of executing every lesson a second time.
+    """
     if NOTEBOOKS != build_site.NOTEBOOKS:
         pytest.skip("the site is built from notebooks/ only")
     if not _site_is_current():
-        subprocess.run(
-            [sys.executable, str(REPO / "tests" / "tools" / "build_site.py")],
-            cwd=REPO,
-            check=True,
-            timeout=BUILD_TIMEOUT_S,
-        )
+        command = [sys.executable, str(REPO / "tests" / "tools" / "build_site.py")]
+        if LESSONS and all(name in lab_server.executed for name in LESSONS):
+            command += ["--executed", str(lab_server.root)]
+        subprocess.run(command, cwd=REPO, check=True, timeout=BUILD_TIMEOUT_S)
     handler = functools.partial(QuietHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

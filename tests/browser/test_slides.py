@@ -21,7 +21,7 @@ from lab_driver import (
     wait_for,
     wait_for_change,
 )
-from lesson_steps import LESSON_STEPS
+from lesson_steps import DECK_STEPS
 
 # Lessons to present, in order of preference: the first one present is used.
 DECK_LESSONS = ("06", "01", "00")
@@ -31,8 +31,14 @@ _ON_SLIDE_JS = """
 (selector) => [...document.querySelectorAll('.jp-Deck .jp-Cell.jp-deck-mod-onscreen.jp-deck-mod-visible')]
   .some(cell => [...cell.querySelectorAll(selector)].some(e => {
      const r = e.getBoundingClientRect();
-     return r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < window.innerHeight;
+     return r.width > 0 && r.height > 0;
   }))
+"""
+
+
+_SLIDE_TEXT_JS = """
+() => [...document.querySelectorAll('.jp-Deck .jp-Cell.jp-deck-mod-onscreen.jp-deck-mod-visible')]
+  .map(c => c.textContent.trim().slice(0, 40).replace(/\\s+/g, ' ')).join(' | ')
 """
 
 
@@ -40,7 +46,7 @@ def _lesson_for_deck() -> str | None:
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
     for key in DECK_LESSONS:
         for name in names:
-            if name.startswith(f"{key}_") and LESSON_STEPS.get(key):
+            if name.startswith(f"{key}_") and key in DECK_STEPS:
                 return name
     return None
 
@@ -68,7 +74,7 @@ def test_deck_shows_a_live_widget(lab_server: LabServer, browser, screenshot_dir
     if name is None:
         pytest.skip(f"none of lessons {DECK_LESSONS} with widget steps exists yet")
     key = name.split("_", 1)[0]
-    step = LESSON_STEPS[key][0]
+    step = DECK_STEPS[key]
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     console = ConsoleWatch()
@@ -80,19 +86,33 @@ def test_deck_shows_a_live_widget(lab_server: LabServer, browser, screenshot_dir
         page.locator(".jp-Notebook .jp-Cell").first.click()
         page.locator('.jp-NotebookPanel-toolbar [data-jp-item-name="deck"] button').first.click()
         page.locator(".jp-NotebookPanel.jp-Deck").first.wait_for(state="visible", timeout=20_000)
-        forward = page.locator(".jp-Deck-Remote .jp-deck-mod-direction-forward").first
+        remote = page.locator(".jp-Deck-Remote")
+        forward = remote.locator(".jp-deck-mod-direction-forward").first
+        down = remote.locator(".jp-deck-mod-direction-down").first
+
+        def enabled(button) -> bool:
+            return "jp-mod-disabled" not in (button.get_attribute("class") or "")
+
+        seen: list[str] = []
 
         def slide_with_widget() -> bool:
             for _ in range(MAX_SLIDES):
                 if page.evaluate(_ON_SLIDE_JS, step.view):
                     return True
-                if "jp-mod-disabled" in (forward.get_attribute("class") or ""):
+                seen.append(page.evaluate(_SLIDE_TEXT_JS))
+                # Sub-slides lie "down" from their slide; the next slide is "forward".
+                if enabled(down):
+                    down.click()
+                elif enabled(forward):
+                    forward.click()
+                else:
                     return False
-                forward.click()
-                page.wait_for_timeout(150)
+                page.wait_for_timeout(300)
             return False
 
-        assert slide_with_widget(), f"{name}: no slide shows {step.view}"
+        assert slide_with_widget(), (
+            f"{name}: no slide shows {step.view}; slides seen:\n" + "\n".join(seen)
+        )
         page.wait_for_timeout(500)
         page.screenshot(path=str(screenshot_dir / f"{Path(name).stem}-deck.png"))
         view = page.locator(f".jp-deck-mod-onscreen.jp-deck-mod-visible {step.view}").first
@@ -103,6 +123,10 @@ def test_deck_shows_a_live_widget(lab_server: LabServer, browser, screenshot_dir
         unexpected = console.unexpected()
         assert not unexpected, f"{name} as slides: console errors:\n" + "\n".join(unexpected)
     finally:
+        try:
+            page.screenshot(path=str(screenshot_dir / f"{Path(name).stem}-deck-last.png"))
+        except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
+            pass
         stop = page.locator(".jp-Deck-Remote .jp-deck-mod-stop")
         try:
             if stop.count():
