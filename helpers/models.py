@@ -6,6 +6,7 @@
   batch norm, dropout) that reaches 99% on MNIST in seconds on a laptop CPU.
 - :func:`build_mlp`: the classic 784-512-512-10 multilayer perceptron, for comparison.
 - :func:`count_parameters`: how many numbers a network learns.
+- :func:`train_recipe`: train a recipe's model with :func:`helpers.training.fit`.
 - :class:`Recipe`, :data:`MNIST_RECIPE`, :data:`FASHION_RECIPE`: everything needed to
   train a network the same way every time (model, optimizer, learning-rate schedule,
   batch size, epochs, input standardization).
@@ -29,6 +30,7 @@ __all__ = [
     "TutorialCNN",
     "build_mlp",
     "count_parameters",
+    "train_recipe",
 ]
 
 
@@ -243,3 +245,33 @@ FASHION_RECIPE = Recipe(
     std=FASHION_STD,
 )
 """Lesson 09's hidden reference: a wider CourseCNN, AdamW + one-cycle, 4 epochs."""
+
+
+def train_recipe(
+    recipe: Recipe,
+    train: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+    *,
+    seed: int = 0,
+    **fit_kwargs,
+):
+    """Build the recipe's model, optimizer and scheduler, and train it with ``helpers.training.fit``.
+
+    train, val: ``(x, y)`` with x float32 (N, 1, 28, 28) already standardized with
+    ``recipe.mean`` / ``recipe.std``; y int64 (N,). ``fit_kwargs`` go to ``fit``
+    (e.g. ``progress``, ``live_plot``, ``device``). Returns ``(model, history)``.
+    """
+    import math
+
+    from helpers.training import fit, set_seed
+
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe: expected a helpers.models.Recipe, got {type(recipe).__name__}")
+    set_seed(seed)
+    model = recipe.build_model()
+    optimizer = recipe.build_optimizer(model)
+    steps_per_epoch = math.ceil(len(train[0]) / recipe.batch_size)
+    scheduler = recipe.build_scheduler(optimizer, steps_per_epoch)
+    history = fit(model, train, val, epochs=recipe.epochs, optimizer=optimizer, scheduler=scheduler,
+                  scheduler_interval=recipe.scheduler_interval, batch_size=recipe.batch_size, **fit_kwargs)
+    return model, history
