@@ -152,8 +152,10 @@ def to_display(values: np.ndarray, mode: str = "clip") -> np.ndarray:
     """Map filter output to uint8 grey for display. values: (H, W) floats -> (H, W) uint8.
 
     mode "clip": keep 0–255 as they are, cut off the rest (blur, sharpen);
-    "stretch": the smallest value becomes black and the largest white;
-    "abs": the size of the response, stretched (edge detectors: both signs light up).
+    "stretch": the 0.5th percentile becomes black and the 99.5th white;
+    "abs": the size of the response, 0 black and the 99.5th percentile white (edge
+    detectors: both signs light up). Percentiles rather than min and max, so a few
+    extreme pixels do not make everything else dark; values beyond them are clipped.
     Non-finite values count as 0; a constant image comes out black.
     """
     v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
@@ -161,15 +163,15 @@ def to_display(values: np.ndarray, mode: str = "clip") -> np.ndarray:
         return np.clip(v, 0, 255).astype(np.uint8)
     if mode == "abs":
         v = np.abs(v)
-        low = 0.0
+        low, high = 0.0, float(np.percentile(v, 99.5))
     elif mode == "stretch":
-        low = float(v.min())
+        low, high = (float(q) for q in np.percentile(v, [0.5, 99.5]))
     else:
         raise ValueError(f'mode must be "clip", "stretch" or "abs", got {mode!r}')
-    span = float(v.max()) - low
+    span = high - low
     if span <= 0:
         return np.zeros(v.shape, dtype=np.uint8)
-    return ((v - low) * (255.0 / span)).astype(np.uint8)
+    return np.clip((v - low) * (255.0 / span), 0, 255).astype(np.uint8)
 
 
 def sample_photo(size: int = 512) -> np.ndarray:

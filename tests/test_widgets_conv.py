@@ -99,6 +99,12 @@ def test_to_display_handles_constant_and_nonfinite():
     out = to_display(np.array([[np.nan, np.inf], [-5.0, 300.0]]), "clip")
     np.testing.assert_array_equal(out, [[0, 0], [0, 255]])
     np.testing.assert_array_equal(to_display(np.array([[-2.0, 1.0]]), "abs"), [[255, 127]])
+    # one extreme pixel does not turn everything else black
+    edges = np.arange(1000.0).reshape(10, 100)
+    edges[0, 0] = 1e6
+    shown = to_display(edges, "abs")
+    assert shown[0, 0] == 255 and shown[5, 0] > 100
+    assert to_display(edges, "stretch")[5, 0] > 100
     with pytest.raises(ValueError, match="mode"):
         to_display(np.zeros((2, 2)), "log")
 
