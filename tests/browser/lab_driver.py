@@ -273,7 +273,7 @@ _WIDGETS_JS = """
       widget: !!widget,
       size: box ? [box.width, box.height] : null,
       text: o.textContent.slice(0, 300),
-      error: !!o.querySelector('.jupyter-widgets.widget-error, .jp-RenderedText[data-mime-type*="error"]'),
+      error: !!o.querySelector('.jupyter-widgets-error-widget, .jupyter-widgets.widget-error'),
     };
   });
 }
@@ -286,7 +286,10 @@ def widget_report(page: Page) -> tuple[int, list[str]]:
     problems: list[str] = []
     for output in page.evaluate(_WIDGETS_JS):
         text = output["text"]
-        if BROKEN_WIDGET_TEXT.search(text) or output["error"]:
+        if output["error"]:
+            problems.append(f"widget shows an error instead of itself: {text!r}")
+            continue
+        if BROKEN_WIDGET_TEXT.search(text):
             problems.append(f"widget output did not render: {text!r}")
             continue
         if output["widget"]:

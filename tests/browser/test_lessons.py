@@ -89,6 +89,8 @@ def test_lesson_runs_and_responds(
 
         rendered, problems = widget_report(page)
         assert not problems, f"{name}: " + "\n".join(problems)
+        unexpected = console.unexpected()
+        assert not unexpected, f"{name}: JavaScript console errors:\n" + "\n".join(unexpected)
         expected = EXPECTED_WIDGETS.get(key, [])
         missing = [sel for sel in expected if not page.locator(f".jp-Notebook {sel}").count()]
         assert not missing, f"{name}: widgets not shown: {missing}"

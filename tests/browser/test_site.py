@@ -80,7 +80,7 @@ _WIDGETS_JS = """
   views: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
   rendered: [...document.querySelectorAll('.jupyter-widgets')]
      .filter(e => !e.parentElement.closest('.jupyter-widgets')).length,
-  broken: [...document.querySelectorAll('.jupyter-widgets.widget-error, .widget-error')]
+  broken: [...document.querySelectorAll('.jupyter-widgets-error-widget, .jupyter-widgets.widget-error')]
      .map(e => e.textContent.slice(0, 200)),
 })
 """
