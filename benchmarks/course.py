@@ -15,6 +15,7 @@ peak of the whole run. Elsewhere, psutil's RSS is sampled after every cell inste
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,9 @@ def execute_notebook(path: str | Path, *, kernel_name: str = "python3", timeout:
     error = None
     t0 = time.perf_counter()
     try:
-        client.execute()
+        # The kernel's own stderr (start-up warnings) is dropped; failures still surface
+        # as exceptions from the cells or a dead kernel.
+        client.execute(stderr=subprocess.DEVNULL)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
         error = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"

@@ -75,7 +75,8 @@ class RunResult:
 
     ``curve`` holds one entry per evaluation: epoch (fractional), training seconds so
     far, test accuracy. ``stopped`` says why training ended: "finished" (all the
-    recipe's epochs), "reached_target" (stop_at_target), "time_cap" or "batch_cap".
+    recipe's epochs), "reached_target" (stop_at_target), "time_cap" (training
+    seconds), "wall_cap" (wall seconds, evaluations included) or "batch_cap".
     """
 
     recipe: str
@@ -89,6 +90,8 @@ class RunResult:
     samples_seen: int
     stopped: str
     cap_seconds: float | None
+    wall_cap_seconds: float | None
+    wall_seconds: float
     recipe_epochs: int
     batch_size: int
     threads: int
@@ -114,6 +117,7 @@ def train_to_target(
     eval_every: float = 0.25,
     stop_at_target: bool = False,
     max_train_seconds: float | None = None,
+    max_wall_seconds: float | None = None,
     max_batches: int | None = None,
     seed: int = 0,
 ) -> RunResult:
@@ -127,12 +131,15 @@ def train_to_target(
     stop_at_target: stop at the first evaluation that reaches the target.
     max_train_seconds: stop once this much training time has been spent (checked after
         every batch; a last evaluation follows).
+    max_wall_seconds: stop once this much wall time (training and evaluations) has
+        passed since the call (checked after every batch; a last evaluation follows).
     max_batches: stop after this many batches (used by the quick smoke run).
     """
     if not 0 < eval_every <= 1:
         raise ValueError(f"eval_every: expected a fraction of an epoch in (0, 1], got {eval_every}")
     if recipe.scheduler_interval not in ("batch", "epoch"):
         raise ValueError(f"recipe.scheduler_interval: expected 'batch' or 'epoch', got {recipe.scheduler_interval!r}")
+    wall_start = time.perf_counter()
     x, y = train
     x_test, y_test = test
     n = len(x)
@@ -184,8 +191,9 @@ def train_to_target(
             if last_of_epoch and scheduler is not None and recipe.scheduler_interval == "epoch":
                 scheduler.step()
             over_time = max_train_seconds is not None and clock + (time.perf_counter() - t0) >= max_train_seconds
+            over_wall = max_wall_seconds is not None and time.perf_counter() - wall_start >= max_wall_seconds
             over_batches = max_batches is not None and batches >= max_batches
-            if (b + 1) in eval_after_set or over_time or over_batches:
+            if (b + 1) in eval_after_set or over_time or over_wall or over_batches:
                 clock += time.perf_counter() - t0
                 epoch_float = epoch + (b + 1) / steps_per_epoch
                 accuracy = record(epoch_float)
@@ -195,6 +203,8 @@ def train_to_target(
                         stopped, stop = "reached_target", True
                 if not stop and over_time:
                     stopped, stop = "time_cap", True
+                if not stop and over_wall:
+                    stopped, stop = "wall_cap", True
                 if not stop and over_batches:
                     stopped, stop = "batch_cap", True
                 if stop:
@@ -215,6 +225,8 @@ def train_to_target(
         samples_seen=samples,
         stopped=stopped,
         cap_seconds=max_train_seconds,
+        wall_cap_seconds=max_wall_seconds,
+        wall_seconds=time.perf_counter() - wall_start,
         recipe_epochs=recipe.epochs,
         batch_size=bs,
         threads=torch.get_num_threads(),
