@@ -282,6 +282,7 @@ class History:
     seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    diverged: bool = False
 
     def __len__(self) -> int:
         return len(self.epochs)
@@ -367,6 +368,7 @@ def fit(
     device: torch.device | str | None = None,
     eval_batch_size: int = 1000,
     title: str = "Training curves",
+    on_nonfinite: str = "raise",
 ) -> History:
     """Train ``model`` on ``train = (x, y)`` for up to ``epochs`` epochs.
 
@@ -390,6 +392,9 @@ def fit(
       a single text line in a script) showing the latest metrics.
     - ``device``: where to train; ``None`` picks one with :func:`pick_device`.
       The model is moved there (``model.to(device)``); data batches follow it.
+    - ``on_nonfinite``: what to do when the training loss becomes NaN or infinite:
+      ``"raise"`` a ``FloatingPointError`` (default) or ``"stop"``, recording that
+      epoch and setting ``history.diverged`` (for experiments that show divergence).
     """
     x_train, y_train = _check_pair("train", train)
     if val is not None:
@@ -409,6 +414,8 @@ def fit(
         raise ValueError(
             f"scheduler_interval: expected 'batch' or 'epoch', got {scheduler_interval!r}"
         )
+    if on_nonfinite not in ("raise", "stop"):
+        raise ValueError(f"on_nonfinite: expected 'raise' or 'stop', got {on_nonfinite!r}")
     if early_stopping is not None:
         early_stopping = _check_positive_int("early_stopping", early_stopping)
     if val is None and (early_stopping or checkpoint is not None or restore_best):
@@ -467,7 +474,7 @@ def fit(
             if scheduler is not None and scheduler_interval == "epoch":
                 scheduler.step()
             train_loss, train_acc = float(loss_sum) / n, int(correct) / n
-            if not math.isfinite(train_loss):
+            if not math.isfinite(train_loss) and on_nonfinite == "raise":
                 raise FloatingPointError(
                     f"training loss became {train_loss} in epoch {epoch}: "
                     "the learning rate may be too high or the inputs not normalized"
@@ -510,12 +517,17 @@ def fit(
             if plot is not None:
                 plot.update(history)
 
+            if not math.isfinite(train_loss):
+                history.diverged = True
+                break
             if early_stopping is not None and epochs_without_improvement >= early_stopping:
                 history.stopped_early = True
                 break
     finally:
         if bar is not None:
-            if history.stopped_early:
+            if history.diverged:
+                bar.set_description(f"diverged in epoch {history.epochs[-1]}")
+            elif history.stopped_early:
                 bar.set_description(f"stopped early after epoch {history.epochs[-1]}")
             bar.close()
         if plot is not None:

@@ -372,3 +372,15 @@ def test_fit_reports_a_diverging_run():
     with pytest.raises(FloatingPointError, match="learning rate"):
         fit(model, (x, y), None, epochs=3, optimizer=torch.optim.SGD(model.parameters(), lr=1e3),
             progress=False, device="cpu")
+
+
+def test_fit_can_stop_and_record_a_diverging_run():
+    set_seed(0)
+    model = small_mlp()
+    x = torch.randn(64, 1, 28, 28) * 1e6
+    y = torch.randint(0, 10, (64,))
+    hist = fit(model, (x, y), (x, y), epochs=5, optimizer=torch.optim.SGD(model.parameters(), lr=1e3),
+               progress=False, device="cpu", on_nonfinite="stop")
+    assert hist.diverged and len(hist) < 5 and not math.isfinite(hist.train_loss[-1])
+    with pytest.raises(ValueError, match="on_nonfinite"):
+        fit(model, (x, y), None, epochs=1, optimizer=_opt(model), on_nonfinite="ignore")
