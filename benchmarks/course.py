@@ -77,7 +77,8 @@ def execute_notebook(path: str | Path, *, kernel_name: str = "python3", timeout:
         # The kernel's own stderr (start-up warnings) is dropped; failures still surface
         # as exceptions from the cells or a dead kernel.
         client.execute(stderr=subprocess.DEVNULL)
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+    except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError, AssertionError) as exc:
+        # (nbclient raises AssertionError/RuntimeError when the kernel vanishes mid-run)
         text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
         error = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
     seconds = time.perf_counter() - t0

@@ -439,7 +439,8 @@ def update_readme(readme: Path, table: str) -> None:
     start, end = text.find(MARK_START), text.find(MARK_END)
     if start < 0 or end < 0 or end < start:
         raise ValueError(f"readme: expected {MARK_START} ... {MARK_END} markers in {readme}")
-    new = text[: start + len(MARK_START)] + "\n" + table + "\n" + text[end:]
+    intro = "Latest `make bench` run (`benchmarks/run.py --update-readme`; every figure is in `build/bench.json`):\n\n"
+    new = text[: start + len(MARK_START)] + "\n" + intro + table + "\n" + text[end:]
     atomic_write_text(readme, new)
 
 

@@ -242,7 +242,7 @@ def test_quick_harness_writes_json_table_and_readme(tmp_path: Path, capsys):
     assert set(data["goals"]) >= {"mnist_course_seconds_to_99", "course_peak_rss_mb"}
 
     text = readme.read_text()
-    assert "old table" not in text and text.startswith("# Course\n\n<!-- bench:start -->\n| Benchmark |")
+    assert "old table" not in text and text.startswith("# Course\n\n<!-- bench:start -->\nLatest `make bench` run") and "\n| Benchmark |" in text
     assert text.endswith("<!-- bench:end -->\n\nafter\n") and "QUICK smoke run" in text
     assert "| Benchmark | Result | Goal | Met |" in capsys.readouterr().out
 
