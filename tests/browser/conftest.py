@@ -163,6 +163,8 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--KernelSpecManager.ensure_native_kernel=True",
+        # If pytest itself is killed (no teardown), the orphaned server stops by itself.
+        "--ServerApp.shutdown_no_activity_timeout=900",
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

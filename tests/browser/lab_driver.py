@@ -131,14 +131,26 @@ def wait_for(
     raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what} (last: {last!r})")
 
 
-def open_notebook(page: Page, url_for: Callable[[str], str], name: str) -> list[str]:
+def kernel_state(server: LabServer, name: str) -> str | None:
+    """The server's view of the kernel of notebook ``name``: 'idle', 'busy', ... or None."""
+    sessions = server.api("GET", "/api/sessions")
+    assert isinstance(sessions, list)
+    for session in sessions:
+        if session.get("path") == name and session.get("kernel"):
+            return session["kernel"].get("execution_state")
+    return None
+
+
+def open_notebook(page: Page, server: LabServer, name: str) -> list[str]:
     """Open ``name`` in a fresh workspace and wait until its kernel is ready.
 
-    Accepts the dialogs JupyterLab may show on the way (the kernel picker, which can
-    appear late when the machine is busy); returns their texts.
+    Ready means: the page shows the kernel idle, no dialog for two seconds, and the
+    server has a live kernel for the notebook (under heavy load a kernel can take
+    long to start). Accepts the dialogs JupyterLab may show on the way (the kernel
+    picker); returns their texts.
     """
     workspace = f"test-{secrets.token_hex(6)}"
-    page.goto(url_for(f"/lab/workspaces/{workspace}/tree/{name}"), timeout=LOAD_TIMEOUT_MS)
+    page.goto(server.url(f"/lab/workspaces/{workspace}/tree/{name}"), timeout=LOAD_TIMEOUT_MS)
     page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
         state="visible", timeout=LOAD_TIMEOUT_MS
     )
@@ -151,7 +163,7 @@ def open_notebook(page: Page, url_for: Callable[[str], str], name: str) -> list[
         if text is not None:
             dialogs.append(text)
             settled_since = None
-        elif idle.count():
+        elif idle.count() and kernel_state(server, name) == "idle":
             # Idle and no dialog for two seconds in a row: ready.
             settled_since = settled_since or time.monotonic()
             if time.monotonic() - settled_since >= 2.0:
@@ -219,10 +231,19 @@ def run_all_and_wait(page: Page, timeout_s: float) -> dict[str, Any]:
     reported idle but did not take the request), Run All is chosen once more.
     """
     deadline = time.monotonic() + timeout_s
+    dialogs: list[str] = []
+
+    def started() -> bool:
+        # JupyterLab asks for a kernel if the notebook's kernel went away; pick the default.
+        text = accept_dialog(page)
+        if text is not None:
+            dialogs.append(text)
+        return _started(page.evaluate(_STATE_JS))
+
     for attempt in (1, 2):
         menu(page, "Run", "Run All Cells")
         try:
-            wait_for(lambda: _started(page.evaluate(_STATE_JS)), 30, "the run to start", 0.25)
+            wait_for(started, 60, f"the run to start (dialogs: {dialogs})", 0.25)
             break
         except TimeoutError:
             if attempt == 2:

@@ -183,7 +183,11 @@ EXPECTED_WIDGETS: dict[str, list[str]] = {
     "00": [".cnn-widget-check"],
     "01": [".cnn-digit-browser"],
     "06": [".cnn-conv-stepper", ".cnn-kernel-editor", ".cnn-conv-size-explorer"],
+    "03": [".cnn-parameter-counter"],
+    "04": [".cnn-gd-explorer"],
     "07": [".cnn-pool-stepper"],
+    "08": [".cnn-feature-maps", ".cnn-draw-digit"],
+    "10": [".cnn-invariance-explorer"],
 }
 
 # Lesson → what the presenter does on the slide that shows its widget. (In the deck,

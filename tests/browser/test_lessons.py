@@ -77,11 +77,8 @@ def test_lesson_runs_and_responds(
     console = ConsoleWatch()
     console.attach(page)
     try:
-        open_notebook(page, lab_server.url, name)
-        try:
-            run_all_and_wait(page, run_timeout_s(name))
-        except TimeoutError as error:
-            pytest.fail(f"{name}: {error}\nJupyterLab log:\n{lab_server.log_tail()}")
+        open_notebook(page, lab_server, name)
+        run_all_and_wait(page, run_timeout_s(name))
         save_screenshot(page, screenshot_dir, f"{stem}-run")
 
         errors = error_outputs(page)
@@ -120,6 +117,11 @@ def test_lesson_runs_and_responds(
 
         unexpected = console.unexpected()
         assert not unexpected, f"{name}: JavaScript console errors:\n" + "\n".join(unexpected)
+    except Exception as error:
+        # Say what JupyterLab itself saw (kernel starts, restarts, saves) next to the failure.
+        raise AssertionError(
+            f"{error}\n--- JupyterLab log (tail) ---\n{lab_server.log_tail(3000)}"
+        ) from error
     finally:
         try:
             save_screenshot(page, screenshot_dir, f"{stem}-last")

@@ -80,7 +80,7 @@ def test_deck_shows_a_live_widget(lab_server: LabServer, browser, screenshot_dir
     console = ConsoleWatch()
     console.attach(page)
     try:
-        open_notebook(page, lab_server.url, name)
+        open_notebook(page, lab_server, name)
         run_all_and_wait(page, 300.0)
         # Present from the top: select the first cell, then the toolbar's deck button.
         page.locator(".jp-Notebook .jp-Cell").first.click()
