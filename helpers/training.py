@@ -14,7 +14,6 @@ quickest way to feed a small network.
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import random
@@ -500,9 +499,8 @@ def fit(
                     history.best_epoch = epoch
                     epochs_without_improvement = 0
                     if restore_best:
-                        best_state = copy.deepcopy(
-                            {k: v.detach().to("cpu") for k, v in model.state_dict().items()}
-                        )
+                        best_state = {k: v.detach().to("cpu", copy=True)
+                                      for k, v in model.state_dict().items()}
                     if checkpoint is not None:
                         save_checkpoint(model.state_dict(), checkpoint)
                 else:
