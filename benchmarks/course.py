@@ -18,7 +18,7 @@ import re
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import nbformat
 from nbclient import NotebookClient
@@ -99,18 +99,7 @@ def find_notebooks(notebook_dir: str | Path) -> list[Path]:
     return sorted(p for p in notebook_dir.glob("*.ipynb") if not p.name.startswith("."))
 
 
-def run_course(notebook_dir: str | Path, *, kernel_name: str = "python3", log=print) -> dict[str, Any]:
-    """Execute every notebook of ``notebook_dir`` one after the other.
-
-    Returns {"per_notebook": {name: {...}}, "total_seconds", "peak_rss_mb",
-    "largest_notebook", "failed": [names]}.
-    """
-    per: dict[str, dict[str, Any]] = {}
-    for nb_path in find_notebooks(notebook_dir):
-        log(f"  executing {nb_path.name} ...")
-        result = execute_notebook(nb_path, kernel_name=kernel_name)
-        log(f"    {result['seconds']:.1f} s, peak {result['peak_rss_mb']} MiB" + ("" if result["ok"] else f", FAILED: {result['error']}"))
-        per[nb_path.name] = result
+def _summary(per: dict[str, dict[str, Any]], expected: int) -> dict[str, Any]:
     peaks = {name: r["peak_rss_mb"] for name, r in per.items() if r["peak_rss_mb"] is not None}
     largest = max(peaks, key=peaks.get) if peaks else None
     return {
@@ -120,4 +109,26 @@ def run_course(notebook_dir: str | Path, *, kernel_name: str = "python3", log=pr
         "largest_notebook": largest,
         "failed": [name for name, r in per.items() if not r["ok"]],
         "notebooks": len(per),
+        "notebooks_expected": expected,
+        "complete": len(per) == expected,
     }
+
+
+def run_course(notebook_dir: str | Path, *, kernel_name: str = "python3", log=print,
+               on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Execute every notebook of ``notebook_dir`` one after the other.
+
+    Returns {"per_notebook": {name: {...}}, "total_seconds", "peak_rss_mb",
+    "largest_notebook", "failed": [names], "notebooks", "complete"}.
+    on_progress: called with that summary (so far) after each notebook.
+    """
+    notebooks = find_notebooks(notebook_dir)
+    per: dict[str, dict[str, Any]] = {}
+    for nb_path in notebooks:
+        log(f"  executing {nb_path.name} ...")
+        result = execute_notebook(nb_path, kernel_name=kernel_name)
+        log(f"    {result['seconds']:.1f} s, peak {result['peak_rss_mb']} MiB" + ("" if result["ok"] else f", FAILED: {result['error']}"))
+        per[nb_path.name] = result
+        if on_progress is not None:
+            on_progress(_summary(per, len(notebooks)))
+    return _summary(per, len(notebooks))
