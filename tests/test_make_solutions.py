@@ -108,6 +108,13 @@ def test_run_end_to_end(tmp_path):
     executed = nbformat.read(out / "00_good.ipynb", as_version=4)
     assert executed.cells[2].source == lesson00.q1.solution_code
     assert executed.cells[3].outputs[0]["data"]["text/plain"] == "✓ Correct (q1): `pixels_per_digit` = 784."
+    assert (out / "00_good.ipynb").stat().st_mode & 0o777 == 0o644
+    assert not list(out.glob(".*.jsonl")), "check logs are private to a run and removed"
     summary = json.loads((out / "summary.json").read_text())
     assert {s["notebook"]: s["ok"] for s in summary} == {"00_good.ipynb": True, "00_raising.ipynb": False,
                                                          "00_wrong.ipynb": False}
+    # a later run of one lesson updates its entry and keeps the others
+    ms.run([src / "00_good.ipynb"], out, execute_them=False)
+    summary = json.loads((out / "summary.json").read_text())
+    assert [s["notebook"] for s in summary] == ["00_good.ipynb", "00_raising.ipynb", "00_wrong.ipynb"]
+    assert summary[0]["executed"] is False and summary[1]["executed"] is True and summary[1]["ok"] is False

@@ -125,6 +125,7 @@ def _kernel_manager():
 class Report:
     notebook: str
     exercises: list[str] = field(default_factory=list)
+    executed: bool = False
     seconds: float = 0.0
     ok: bool = True
     problems: list[str] = field(default_factory=list)
@@ -177,6 +178,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the answer key is for sharing
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -201,15 +203,16 @@ def run(paths: list[Path], out: Path, *, execute_them: bool = True, timeout: int
             continue
         target = out / path.name
         if execute_them:
-            log = out / f".{path.stem}.checks.jsonl"
-            log.unlink(missing_ok=True)
-            t0 = time.perf_counter()
-            error = execute(solved, out, log, timeout)
-            rep.seconds = round(time.perf_counter() - t0, 1)
-            if error:
-                rep.problems.append(error)
-            rep.problems += verify_checks(log, module, rep.exercises)
-            log.unlink(missing_ok=True)
+            rep.executed = True
+            # A private log per run: two runs at once (two people, or CI) must not share one.
+            with tempfile.TemporaryDirectory(prefix="cnn-solutions-") as tmp:
+                log = Path(tmp) / f"{path.stem}.checks.jsonl"
+                t0 = time.perf_counter()
+                error = execute(solved, out, log, timeout)
+                rep.seconds = round(time.perf_counter() - t0, 1)
+                if error:
+                    rep.problems.append(error)
+                rep.problems += verify_checks(log, module, rep.exercises)
             rep.ok = not rep.problems
         write_atomic(target, nbformat.writes(solved) + "\n")
         status = "ok  " if rep.ok else "FAIL"
@@ -217,8 +220,18 @@ def run(paths: list[Path], out: Path, *, execute_them: bool = True, timeout: int
         print(f"{status} {path.name}: {len(rep.exercises)} exercises{timing}", flush=True)
         for p in rep.problems:
             print(f"     {p}", flush=True)
-    write_atomic(out / "summary.json", json.dumps([asdict(r) for r in reports], indent=1) + "\n")
+    write_summary(out / "summary.json", reports)
     return reports
+
+
+def write_summary(path: Path, reports: list[Report]) -> None:
+    """Update summary.json: this run's lessons replace their earlier entries, others stay."""
+    try:
+        entries = {e["notebook"]: e for e in json.loads(path.read_text(encoding="utf-8"))}
+    except (OSError, ValueError, TypeError, KeyError):
+        entries = {}
+    entries.update({r.notebook: asdict(r) for r in reports})
+    write_atomic(path, json.dumps([entries[k] for k in sorted(entries)], indent=1) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
