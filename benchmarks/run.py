@@ -135,6 +135,15 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def machine_info_brief() -> dict[str, Any]:
+    """When a section started, and the 1/5/15-minute load averages then."""
+    try:
+        load = [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        load = None
+    return {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "loadavg": load}
+
+
 # ----------------------------------------------------------------------------------------
 # Sections
 # ----------------------------------------------------------------------------------------
@@ -432,6 +441,10 @@ def render_table(results: dict[str, Any]) -> str:
         f"numpy {m.get('numpy', '?')}; the benchmark took {'?' if took is None else f'{took / 60:.1f}'} min"
         + (" — QUICK smoke run, not a measurement" if _get(results, "settings", "quick") else "")
         + ("" if results.get("complete", True) else " — INTERRUPTED, partial results")
+        + (". Sections started at (UTC, 1-minute load average): " + ", ".join(
+            f"{sec} {str(v.get('date', '?'))[11:16]} ({v['loadavg'][0]:g})" if v.get("loadavg") else f"{sec} {str(v.get('date', '?'))[11:16]}"
+            for sec, v in sorted(results.get("measured", {}).items(), key=lambda kv: str(kv[1].get("date"))))
+           if results.get("measured") else "")
         + ". Training seconds exclude test-set evaluation (every "
         f"{_get(results, 'settings', 'eval_every') or 0.25:g} epoch); the reference recipes stop at 99.0% or at their cap.",
     ]
@@ -485,6 +498,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--update-readme", action="store_true", help="replace the table between the bench markers in README.md")
     p.add_argument("--readme", type=Path, default=ROOT / "README.md", help=argparse.SUPPRESS)
     p.add_argument("--from-json", type=Path, default=None, help="do not run: render (and --update-readme) from this results file")
+    p.add_argument("--merge", action="store_true",
+                   help="keep the sections of the existing --out file that this run does not measure "
+                        "(each section records when and under what load it was measured)")
+    p.add_argument("--budget", type=float, default=None,
+                   help="seconds the whole run may take (default 840); the reference recipes' caps shrink to fit")
     args = p.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(only) - set(SECTIONS))
@@ -501,11 +519,22 @@ def run(args: argparse.Namespace, log=print) -> dict[str, Any]:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     s = settings_for(args.quick)
+    if args.budget is not None:
+        s["budget_seconds"] = args.budget
     s["threads"] = torch.get_num_threads()
     results: dict[str, Any] = {"schema": 1, "machine": machine_info(), "settings": s, "sections": args.sections, "errors": {}, "complete": False}
+    if args.merge and args.out.is_file():
+        old = json.loads(args.out.read_text())
+        kept = [sec for sec in SECTIONS if sec in old and sec not in args.sections]
+        for sec in kept:
+            results[sec] = old[sec]
+            results.setdefault("measured", {})[sec] = _get(old, "measured", sec) or {
+                "date": _get(old, "machine", "date"), "loadavg": _get(old, "machine", "loadavg_at_start")}
+        results["merged_from_earlier_run"] = kept
     t_start = time.perf_counter()
     for section in args.sections:
         log(f"[{section}]")
+        results.setdefault("measured", {})[section] = machine_info_brief()
         t0 = time.perf_counter()
         try:
             if section == "mnist":

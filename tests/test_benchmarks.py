@@ -262,3 +262,21 @@ def test_unknown_section_is_refused():
 
     with pytest.raises(SystemExit):
         parse_args(["--only", "mnist,gpu"])
+
+
+def test_merge_keeps_sections_measured_earlier(tmp_path: Path):
+    from benchmarks import run as bench
+
+    out = tmp_path / "bench.json"
+    earlier = {"machine": {"date": "2026-01-01T00:00:00Z", "loadavg_at_start": [1.0, 1.0, 1.0]},
+               "course": {"per_notebook": {}, "total_seconds": 12.0, "peak_rss_mb": 300.0, "largest_notebook": "x",
+                          "failed": [], "notebooks": 0, "complete": True},
+               "micro": {"stale": True}}
+    out.write_text(json.dumps(earlier))
+    assert bench.main(["--quick", "--only", "micro", "--merge", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["course"] == earlier["course"] and data["merged_from_earlier_run"] == ["course"]
+    assert data["measured"]["course"]["date"] == "2026-01-01T00:00:00Z"
+    assert "stale" not in data["micro"] and data["micro"]["load_mnist"]["cold_seconds"] > 0
+    assert data["measured"]["micro"]["date"] != "2026-01-01T00:00:00Z"
+    assert "course 00:00 (1)" in bench.render_table(data)
