@@ -12,6 +12,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8888
+# PyTorch's OpenMP threads spin while they wait for work. On a laptop that is also
+# running a browser (or a shared machine), that spinning starves the other thread and
+# small-network training gets many times slower; passive waiting avoids it. It must be
+# set before torch is imported, so it is exported to every command (and kernel) here.
+export OMP_WAIT_POLICY ?= PASSIVE
+
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
