@@ -166,7 +166,7 @@ WIDGET_STEPS: dict[str, list[Step]] = {
     ],
     ".cnn-draw-digit": [
         Step("drawing a stroke on the canvas", ".cnn-draw-digit .widget-image",
-             draw_stroke(".cnn-draw-canvas canvas")),
+             draw_stroke("canvas.cnn-draw-canvas, .cnn-draw-canvas canvas")),
         Step("pressing Clear", ".cnn-draw-digit .widget-image", click(".cnn-draw-clear")),
     ],
     ".cnn-invariance-explorer": [
@@ -176,6 +176,9 @@ WIDGET_STEPS: dict[str, list[Step]] = {
              click(".cnn-invariance-explorer button")),
     ],
 }
+
+# Classes that mark parts inside the widgets above (not widgets of their own).
+WIDGET_PARTS = {"cnn-kernel-cell", "cnn-draw-canvas", "cnn-draw-clear", "cnn-draw-prediction"}
 
 # Lesson → widgets it must show (and so exercise). Other lessons' widgets are
 # exercised when found, but their absence is not an error.
