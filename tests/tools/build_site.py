@@ -144,6 +144,14 @@ def install_assets(static: Path, cache: Path = NPM_CACHE) -> None:
                 shutil.copytree(source, target, dirs_exist_ok=True)
             else:
                 shutil.copy2(source, target)
+    # The widget manager's styles ask for their icon fonts relative to the page, under
+    # the module names it registers with require.js: put copies there.
+    fonts = [f for f in (static / "html-manager" / "dist").iterdir()
+             if f.suffix in {".woff", ".woff2", ".ttf", ".eot", ".svg"}]
+    for folder in (static.parent / "@jupyter-widgets", static.parent / "@jupyter-widgets" / "html-manager" / "dist"):
+        folder.mkdir(parents=True, exist_ok=True)
+        for font in fonts:
+            shutil.copy2(font, folder / font.name)
 
 
 # --------------------------------------------------------------------------- #
@@ -179,15 +187,21 @@ def _model_modules(state: dict[str, Any], model_id: str, seen: set[str]) -> set[
 
 
 def replace_kernel_only_widgets(notebook: nbformat.NotebookNode) -> int:
-    """Swap outputs of widgets that cannot render offline for a note; return how many."""
+    """Swap outputs of widgets that cannot render offline for a note; return how many.
+
+    Their models are removed from the stored widget state too (the offline manager
+    would otherwise try to load their JavaScript module from a CDN).
+    """
     state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE_MIME, {}).get("state", {})
     replaced = 0
+    drop: set[str] = set()
     for cell in notebook.cells:
         for i, output in enumerate(cell.get("outputs", [])):
             view = output.get("data", {}).get(WIDGET_VIEW_MIME)
             if not view:
                 continue
-            modules = _model_modules(state, view.get("model_id", ""), set())
+            tree: set[str] = set()
+            modules = _model_modules(state, view.get("model_id", ""), tree)
             if modules - OFFLINE_WIDGET_MODULES:
                 note = (
                     '<p class="cnn-needs-kernel"><em>This interactive piece ('
@@ -197,7 +211,22 @@ def replace_kernel_only_widgets(notebook: nbformat.NotebookNode) -> int:
                 cell.outputs[i] = nbformat.v4.new_output(
                     "display_data", data={"text/html": note, "text/plain": "(needs a kernel)"}
                 )
+                drop |= tree
                 replaced += 1
+    drop |= {k for k, m in state.items() if m.get("model_module") not in OFFLINE_WIDGET_MODULES}
+    # Whatever refers to a dropped model goes too (until nothing changes).
+    while True:
+        more = {
+            k
+            for k, m in state.items()
+            if k not in drop
+            and set(re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(m.get("state", {})))) & drop
+        }
+        if not more:
+            break
+        drop |= more
+    for key in drop:
+        state.pop(key, None)
     return replaced
 
 
