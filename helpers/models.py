@@ -225,17 +225,15 @@ MNIST_RECIPE = Recipe(
     mean=MNIST_MEAN,
     std=MNIST_STD,
 )
-"""Lesson 08: CourseCNN, AdamW with a one-cycle learning rate, 2 epochs of batch 128."""
+"""Lesson 08: CourseCNN, AdamW with a one-cycle learning rate, 2 epochs of batch 128.
+
+Measured: 99.13-99.33% MNIST test accuracy over four seeds (about 20 s of single-thread CPU time)."""
 
 
-def _fashion_model() -> nn.Module:
-    return CourseCNN(channels=(32, 64), hidden=128, dropout=0.25)
-
-
-_FASHION_EPOCHS = 4
+_FASHION_EPOCHS = 6
 FASHION_RECIPE = Recipe(
     name="course_cnn_fashion",
-    build_model=_fashion_model,
+    build_model=CourseCNN,
     build_optimizer=_adamw(lr=5e-3, weight_decay=1e-4),
     build_scheduler=_one_cycle(max_lr=5e-3, epochs=_FASHION_EPOCHS),
     scheduler_interval="batch",
@@ -244,7 +242,10 @@ FASHION_RECIPE = Recipe(
     mean=FASHION_MEAN,
     std=FASHION_STD,
 )
-"""Lesson 09's hidden reference: a wider CourseCNN, AdamW + one-cycle, 4 epochs."""
+"""Lesson 09's hidden reference: lesson 08's CourseCNN trained longer (6 epochs), AdamW + one-cycle.
+
+Measured: about 91.3% Fashion-MNIST test accuracy (the first goal, 92% within a minute,
+was not reached: wider variants tried did no better within that budget)."""
 
 
 def train_recipe(

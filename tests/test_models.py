@@ -121,3 +121,27 @@ def test_standardization_constants_match_the_training_split():
         x = loader("train")[0].astype("float64") / 255.0
         assert recipe.mean == pytest.approx(x.mean(), abs=5e-4)
         assert recipe.std == pytest.approx(x.std(), abs=5e-4)
+
+
+def test_train_recipe_runs_the_whole_schedule_and_learns():
+    from helpers.models import _adamw, _one_cycle, train_recipe
+
+    torch.manual_seed(0)
+    x = torch.randn(512, 1, 28, 28)
+    y = (x.flatten(1)[:, :10].argmax(dim=1))  # learnable: the largest of the first ten pixels
+    holder = {}
+
+    def build_optimizer(model):
+        holder["opt"] = _adamw(lr=0.01, weight_decay=0.0)(model)
+        return holder["opt"]
+
+    recipe = Recipe(name="tiny", build_model=lambda: build_mlp((64,)), build_optimizer=build_optimizer,
+                    build_scheduler=_one_cycle(max_lr=0.01, epochs=3), scheduler_interval="batch",
+                    batch_size=64, epochs=3, mean=None, std=None)
+    model, history = train_recipe(recipe, (x, y), (x, y), progress=False, device="cpu")
+    assert history.epochs == [1, 2, 3]
+    assert holder["opt"].param_groups[0]["lr"] < 0.01 / 100  # annealed to the end of the cycle
+    assert history.train_loss[-1] < history.train_loss[0]  # it learned something
+    assert history.val_acc[-1] > 0.5  # far above chance (0.1)
+    with pytest.raises(TypeError, match="recipe"):
+        train_recipe("MNIST", (x, y))
