@@ -40,6 +40,10 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         nb.metadata.language_info = nbformat.from_dict({"name": nb.metadata.language_info.get("name", "python")})
     for cell in nb.cells:
         cell.metadata = nbformat.from_dict({k: cell.metadata[k] for k in KEEP_CELL_METADATA if k in cell.metadata})
+        # "-" (continue the slide) is spelled by leaving the type out: jupyterlab-slideshow,
+        # the deck that keeps widgets live, hides cells typed "-".
+        if cell.metadata.get("slideshow", {}).get("slide_type") == "-":
+            del cell.metadata["slideshow"]
         if cell.cell_type != "code":
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
