@@ -448,6 +448,9 @@ def render_table(results: dict[str, Any]) -> str:
         + ". Training seconds exclude test-set evaluation (every "
         f"{_get(results, 'settings', 'eval_every') or 0.25:g} epoch); the reference recipes stop at 99.0% or at their cap.",
     ]
+    if results.get("note"):  # a free-text caveat added to a results file by hand
+        footer.append("")
+        footer.append(f"Note: {results['note']}")
     return "\n".join(lines + course_rows + footer)
 
 
