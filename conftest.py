@@ -4,7 +4,15 @@ Stored lessons carry no execution counts (they are noise in diffs), but nbval tr
 a cell with outputs and no execution count as "unrun" and refuses to compare it. The
 compared cells are exactly those marked ``# NBVAL_CHECK_OUTPUT``; they are given an
 execution count in memory at collection time, and the files stay clean.
+
+An instructor who exports ``CNN_COURSE_REVEAL=1`` to present solutions would otherwise
+see every lesson's checks print solutions under test; tests run as a student does, so
+the switch is dropped here (kernels started by nbval inherit this environment).
 """
+
+import os
+
+os.environ.pop("CNN_COURSE_REVEAL", None)
 
 CHECK_MARK = "NBVAL_CHECK_OUTPUT"
 
