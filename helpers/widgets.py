@@ -485,6 +485,8 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
         colours = np.array([[0.85, 0.85, 0.85], [0.35, 0.55, 0.75], [0.95, 0.75, 0.45], [0.90, 0.50, 0.10]])
         ax_in.imshow(colours[grid.astype(int)], interpolation="nearest")
         ax_in.set_title(f"padded input {size}×{size}\n(grey: zero padding; dots: window centres)", fontsize=10)
+        ax_in.set_xticks(np.arange(size))  # whole cells only: row and column numbers
+        ax_in.set_yticks(np.arange(size))
         ax_in.set_xticks(np.arange(-0.5, size, 1), minor=True)
         ax_in.set_yticks(np.arange(-0.5, size, 1), minor=True)
         ax_in.grid(which="minor", color="white", linewidth=1)
@@ -498,6 +500,8 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
             cells = np.zeros((out, out))
             cells[divmod(t, out)] = 1
             ax_out.imshow(cells, cmap="cividis", vmin=0, vmax=1.4, interpolation="nearest")
+            ax_out.set_xticks(np.arange(max(out, nn)))
+            ax_out.set_yticks(np.arange(max(out, nn)))
             ax_out.set_xticks(np.arange(-0.5, out, 1), minor=True)
             ax_out.set_yticks(np.arange(-0.5, out, 1), minor=True)
             ax_out.grid(which="minor", color="white", linewidth=1)
