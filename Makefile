@@ -1,6 +1,6 @@
 # The CNN course. Two commands are all a student needs:
 #   make lab    set everything up and open JupyterLab on the first lesson
-#   make test   set everything up, run the unit tests and execute every lesson
+#   make test   set everything up, run the unit and browser tests, execute every lesson, check solved copies
 # Both go through `make setup`, which is idempotent (a second run takes seconds).
 
 SHELL := /bin/bash
@@ -26,7 +26,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sani
 
 help:
 	@echo "make lab              set up, then open JupyterLab on notebooks/00_start_here.ipynb ($(HOST):$(PORT))"
-	@echo "make test             set up, then run the unit tests and execute every lesson under nbval"
+	@echo "make test             set up, run the unit and browser tests, execute every lesson under nbval, check solved copies"
 	@echo "make setup            create .venv, install the pinned packages, fetch and verify the data"
 	@echo "make bench            run the benchmarks (writes build/bench.json)"
 	@echo "make site             build the executed course as a static web site in build/site/"
@@ -48,7 +48,8 @@ data: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) $(ROOT_OK) notebooks/00_start_here.ipynb
 
-test: setup test-unit test-notebooks
+# The solved copies run last: a lesson whose exercises cannot be solved as documented fails CI.
+test: setup test-unit test-notebooks solutions
 
 test-unit: setup
 	$(BIN)/pytest tests/ -p no:cacheprovider
