@@ -6,13 +6,11 @@ import numpy as np
 import pytest
 
 from helpers.exercises import lesson02 as ex
-from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises, solution_answers
 
 
 def run_solution(exercise):
-    ns = {"np": np}
-    exec(exercise.solution_code, ns)
-    return [ns[n] for n in exercise.answer_names]
+    return solution_answers(exercise, np=np)
 
 
 @pytest.mark.parametrize("exercise", list_exercises(ex), ids=lambda e: e.name)

@@ -8,13 +8,11 @@ import torch
 from torch import nn
 
 from helpers.exercises import lesson03 as ex
-from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises, solution_answers
 
 
 def run_solution(exercise):
-    ns = {"np": np, "nn": nn, "torch": torch}
-    exec(exercise.solution_code, ns)
-    return [ns[n] for n in exercise.answer_names]
+    return solution_answers(exercise, np=np, nn=nn, torch=torch)
 
 
 @pytest.mark.parametrize("exercise", list_exercises(ex), ids=lambda e: e.name)

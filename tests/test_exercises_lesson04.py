@@ -9,13 +9,11 @@ import pytest
 import torch
 
 from helpers.exercises import lesson04 as ex
-from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises, solution_answers
 
 
 def run_solution(exercise):
-    ns = {"np": np, "torch": torch}
-    exec(exercise.solution_code, ns)
-    return [ns[n] for n in exercise.answer_names]
+    return solution_answers(exercise, np=np, torch=torch)
 
 
 @pytest.mark.parametrize("exercise", list_exercises(ex), ids=lambda e: e.name)

@@ -7,14 +7,12 @@ import pytest
 import torch
 
 from helpers.exercises import lesson05 as ex
-from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises, solution_answers
 from helpers.plots import confusion_matrix
 
 
 def run_solution(exercise):
-    ns = {"np": np, "torch": torch}
-    exec(exercise.solution_code, ns)
-    return [ns[n] for n in exercise.answer_names]
+    return solution_answers(exercise, np=np, torch=torch)
 
 
 @pytest.mark.parametrize("exercise", list_exercises(ex), ids=lambda e: e.name)

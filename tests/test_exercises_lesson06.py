@@ -6,13 +6,11 @@ import numpy as np
 
 from helpers.conv import conv2d
 from helpers.exercises import lesson06 as ex
-from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, solution_answers
 
 
 def solution(exercise):
-    namespace = {"np": np, "conv2d": conv2d}
-    exec(exercise.solution_code, namespace)
-    return namespace[exercise.answer_names[0]]
+    return solution_answers(exercise, np=np, conv2d=conv2d)[0]
 
 
 def test_q1_output_size():

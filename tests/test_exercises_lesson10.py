@@ -6,13 +6,11 @@ import torch
 
 from helpers.augment import rotate
 from helpers.exercises import lesson10 as ex
-from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, solution_answers
 
 
 def _solution(exercise):
-    namespace = {"torch": torch, "rotate": rotate}
-    exec(exercise.solution_code, namespace)
-    return namespace[exercise.answer_names[0]]
+    return solution_answers(exercise, torch=torch, rotate=rotate)[0]
 
 
 # q1 --------------------------------------------------------------------------------

@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.exercises import lesson12 as ex
-from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted
+from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, solution_answers
 
 
 def _solution(exercise):
-    namespace = {"np": np}
-    exec(exercise.solution_code, namespace)
-    return namespace[exercise.answer_names[0]]
+    return solution_answers(exercise, np=np)[0]
 
 
 def test_q1_reference_passes():

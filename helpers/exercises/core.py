@@ -231,6 +231,17 @@ def list_exercises(module: types.ModuleType) -> list[Exercise]:
 # ---------------------------------------------------------------------------
 
 
+def solution_answers(ex: Exercise, **names: Any) -> list[Any]:
+    """Run ``ex``'s reference solution and return its answers, in ``ex.answer_names`` order.
+
+    ``names`` are what the lesson has defined by the time the exercise comes (``np=np``,
+    ``conv2d=conv2d``, ...); the solution code runs in a fresh namespace holding only them.
+    """
+    namespace: dict[str, Any] = dict(names)
+    exec(ex.solution_code, namespace)
+    return [namespace[name] for name in ex.answer_names]
+
+
 def _pack(ex: Exercise, answers: tuple) -> Any:
     if not answers:
         raise TypeError(f"give the answer to test, e.g. assert_passed(ex.{ex.name}, answer)")

@@ -104,12 +104,14 @@ def test_lesson_runs_and_responds(
             warnings.warn(f"{name}: widget class {css} has no steps in lesson_steps.WIDGET_STEPS")
         present = [sel for sel in WIDGET_STEPS if page.locator(f".jp-Notebook {sel}").count()]
         steps = [step for sel in present for step in WIDGET_STEPS[sel]]
-        for step in steps:
+        for number, step in enumerate(steps, 1):
             view = page.locator(step.view).first
             view.wait_for(state="visible", timeout=15_000)
             before = element_snapshot(view)
             step.act(page)
             wait_for_change(view, before, f"{name}: {step.description} to change {step.view}")
+            # What the view showed after this step (e.g. the drawn digit and its probabilities).
+            view.screenshot(path=str(screenshot_dir / f"{stem}-step{number:02d}.png"), timeout=10_000)
             errors = error_outputs(page)
             assert not errors, f"{name}: after {step.description}:\n" + "\n".join(errors)
         play_first_animation(page, name, screenshot_dir / f"{stem}-animation.png")
