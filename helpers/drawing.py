@@ -200,7 +200,7 @@ def draw_digit_widget(
     picture = widgets.Image(format="png")
 
     fig = new_figure(6.4, 2.6, dpi=80)
-    gs = fig.add_gridspec(1, 2, width_ratios=[1, 2.2], left=0.06, right=0.98, bottom=0.2, top=0.85, wspace=0.3)
+    gs = fig.add_gridspec(1, 2, width_ratios=[1, 2.2], left=0.09, right=0.98, bottom=0.2, top=0.85, wspace=0.3)
     ax_img = fig.add_subplot(gs[0])
     ax_bar = fig.add_subplot(gs[1])
     im = ax_img.imshow(np.zeros((DIGIT_SIZE, DIGIT_SIZE)), cmap="gray", vmin=0, vmax=1)
