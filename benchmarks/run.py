@@ -363,7 +363,7 @@ def render_table(results: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, str]] = []
     mnist = results.get("mnist")
     if mnist:
-        for key, label in (("course", "course (lesson 08)"), ("pytorch_examples", "PyTorch examples recipe"), ("tutorial_cnn", "tutorial CNN")):
+        for key, label in (("course", "course (lesson 09)"), ("pytorch_examples", "PyTorch examples recipe"), ("tutorial_cnn", "tutorial CNN")):
             r = mnist.get(key)
             if not r:
                 continue

@@ -1,6 +1,6 @@
 """The building blocks of landmark CNN architectures, at the size of a 28 × 28 image.
 
-Lesson 11 meets each block, counts its parameters by formula (the ``*_params``
+Lesson 12 meets each block, counts its parameters by formula (the ``*_params``
 functions) and by code (``helpers.models.count_parameters``), and races
 small networks built from them on Fashion-MNIST.
 

@@ -225,7 +225,7 @@ MNIST_RECIPE = Recipe(
     mean=MNIST_MEAN,
     std=MNIST_STD,
 )
-"""Lesson 08: CourseCNN, AdamW with a one-cycle learning rate, 2 epochs of batch 128.
+"""Lesson 09: CourseCNN, AdamW with a one-cycle learning rate, 2 epochs of batch 128.
 
 Measured: 99.13-99.33% MNIST test accuracy over four seeds (about 20 s of single-thread CPU time)."""
 
@@ -242,7 +242,7 @@ FASHION_RECIPE = Recipe(
     mean=FASHION_MEAN,
     std=FASHION_STD,
 )
-"""Lesson 09's hidden reference: lesson 08's CourseCNN trained longer (6 epochs), AdamW + one-cycle.
+"""Lesson 10's hidden reference: lesson 09's CourseCNN trained longer (6 epochs), AdamW + one-cycle.
 
 Measured: about 91.3% Fashion-MNIST test accuracy (the first goal, 92% within a minute,
 was not reached: wider variants tried did no better within that budget)."""

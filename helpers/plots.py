@@ -451,7 +451,7 @@ def plot_probabilities(
 
 
 # =========================================================================== #
-# Lesson 10: accuracy of several models as a transform grows.
+# Lesson 11: accuracy of several models as a transform grows.
 # =========================================================================== #
 
 

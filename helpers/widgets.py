@@ -719,7 +719,7 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
 
 
 # =========================================================================== #
-# Lesson 10: the invariance explorer (rotate, shift and zoom a digit and watch
+# Lesson 11: the invariance explorer (rotate, shift and zoom a digit and watch
 # the predictions of one or more trained models).
 # =========================================================================== #
 

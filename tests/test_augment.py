@@ -281,7 +281,7 @@ def test_bad_input_raises_a_helpful_error(call, error, words):
     assert words in str(info.value)
 
 
-# ----------------------------------------------------------------------------- the lesson 10 widget
+# ----------------------------------------------------------------------------- the lesson 11 widget
 
 
 class _TopHeavy(torch.nn.Module):

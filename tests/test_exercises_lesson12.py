@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import numpy as np
+import torch
 
 from helpers.exercises import lesson12 as ex
 from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, solution_answers
 
 
 def _solution(exercise):
-    return solution_answers(exercise, np=np)[0]
+    return solution_answers(exercise, torch=torch)[0]
 
 
 def test_q1_reference_passes():
     assert_passed(ex.q1, _solution(ex.q1))
+    assert_passed(ex.q1, 73_856)
 
 
 def test_q1_common_mistakes():
-    assert_failed(ex.q1, 191, match="off by one")
-    assert_failed(ex.q1, 200, match="shorter")
-    assert_failed(ex.q1, 208, match="full")
-    assert_failed(ex.q1, 192.0, match="whole number")
+    assert_failed(ex.q1, 36_928, match="one 3 × 3 layer")
+    assert_failed(ex.q1, 73_728, match="biases")
+    assert_failed(ex.q1, 102_464, match="5 × 5")
+    assert_failed(ex.q1, 2 * (64 * 9 + 1), match="input channels")
+    assert_failed(ex.q1, "73856", match="whole number")
+    assert_failed(ex.q1, 73_856.5, match="whole number")
 
 
 def test_q1_template_is_unattempted():
@@ -31,37 +34,32 @@ def test_q2_reference_passes():
     assert_passed(ex.q2, _solution(ex.q2))
 
 
-def test_q2_numpy_convolve_is_flipped():
-    assert_failed(ex.q2, lambda s, k: np.convolve(s, k, mode="valid"), match="flipped")
-
-
-def test_q2_correlate_valid_passes():
-    # numpy's correlate is the same sliding dot product: a different correct answer
-    assert_passed(ex.q2, lambda s, k: np.correlate(s, k, mode="valid"))
-
-
-def test_q2_one_window_short():
-    def short(signal, kernel):
-        k = len(kernel)
-        return np.array([np.dot(signal[i:i + k], kernel) for i in range(len(signal) - k)])
-
-    assert_failed(ex.q2, short, match="one too few")
-
-
-def test_q2_same_mode_has_wrong_length():
-    assert_failed(ex.q2, lambda s, k: np.correlate(s, k, mode="same"), match="window must fit")
-
-
-def test_q2_wrong_values():
-    def no_multiply(signal, kernel):
-        k = len(kernel)
-        return np.array([signal[i:i + k].sum() for i in range(len(signal) - k + 1)])
-
-    assert_failed(ex.q2, no_multiply, match="dot product")
+def test_q2_common_mistakes():
+    assert_failed(ex.q2, 48, match="only the new maps")
+    assert_failed(ex.q2, 36, match="one layer")
+    assert_failed(ex.q2, 24, match="residual")
+    assert_failed(ex.q2, 100)
 
 
 def test_q2_template_is_unattempted():
-    def sliding_dot(signal, kernel):
+    assert_unattempted(ex.q2, ...)
+
+
+def test_q3_reference_passes():
+    assert_passed(ex.q3, _solution(ex.q3))
+
+
+def test_q3_common_mistakes():
+    assert_failed(ex.q3, lambda x: x.mean(dim=(2, 3), keepdim=True), match="size-1")
+    assert_failed(ex.q3, lambda x: x.mean(dim=1), match="channels")
+    assert_failed(ex.q3, lambda x: x.mean(dim=2), match="one spatial axis")
+    assert_failed(ex.q3, lambda x: x.amax(dim=(2, 3)), match="max")
+    assert_failed(ex.q3, lambda x: x.sum(dim=(2, 3)), match="sum")
+    assert_failed(ex.q3, lambda x: None, match="return")
+
+
+def test_q3_template_is_unattempted():
+    def global_avg_pool(x):
         ...
 
-    assert_unattempted(ex.q2, sliding_dot)
+    assert_unattempted(ex.q3, global_avg_pool)

@@ -2,7 +2,7 @@
 
 For each notebooks/NN_*.ipynb: a title and learning objectives near the top, a recap at
 the end, slideshow metadata on every cell (section headers start a slide), at least two
-exercises in lessons 01-11, each exercise cell names an exercise that its lesson module
+exercises in lessons 01-13, each exercise cell names an exercise that its lesson module
 defines, defines the names the solution defines, and is followed by a check cell that
 passes exactly those names. For each exercise module: a test file that exercises every
 one of its exercises.
@@ -112,8 +112,8 @@ def test_every_cell_has_slide_metadata(path):
 def test_exercises_are_wired_up(path):
     nb = load(path)
     cells = exercise_cells(nb)
-    if 1 <= lesson_number(path) <= 11:
-        assert len(cells) >= 2, f"{path.name}: lessons 01-11 need at least two exercises, found {len(cells)}"
+    if 1 <= lesson_number(path) <= 13:
+        assert len(cells) >= 2, f"{path.name}: lessons 01-13 need at least two exercises, found {len(cells)}"
     if not cells:
         return
     found = exercise_module(nb)

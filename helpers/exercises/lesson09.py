@@ -1,271 +1,139 @@
-"""Exercises for lesson 09 (Challenge: Fashion-MNIST).
+"""Exercises for lesson 09 (Training a CNN).
 
-- q1, q2: read a confusion matrix (functions, checked on matrices built here).
-- q_challenge: build a classifier and choose training settings; the check trains it on
-  the Fashion-MNIST training set and passes when it reaches 90% test accuracy. The
-  reference solution is the course's FASHION_RECIPE, hidden until asked for.
+Expected values are computed from PyTorch layers built here, never typed in.
 """
 
 from __future__ import annotations
 
-import math
-import time
-from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from helpers.exercises.core import (
-    Case,
     Exercise,
-    Failed,
     Result,
-    check_array,
-    check_function,
+    as_number,
+    check_scalar,
+    check_shape,
     failed,
-    passed,
 )
 
-# --------------------------------------------------------------------------- #
-# q1: per-class accuracy (recall) from a confusion matrix
-# --------------------------------------------------------------------------- #
+
+def _params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
 
 
-def _matrices() -> list[np.ndarray]:
-    """Confusion matrices to test student functions on: distinct counts, no empty rows."""
-    rng = np.random.default_rng(9)
-    out = []
-    for k in (3, 4, 10):
-        m = rng.permutation(k * k)[: k * k].reshape(k, k) + 1  # all different, all > 0
-        m[np.diag_indices(k)] += 50 * k  # a strong diagonal, like a decent classifier
-        out.append(m.astype(np.int64))
-    out.append(np.array([[5, 0], [9, 1]], dtype=np.int64))  # rows and columns differ a lot
-    return out
+# q1: parameters of a convolution layer ----------------------------------------------
 
-
-def _per_class_reference(cm: np.ndarray) -> np.ndarray:
-    return np.diag(cm) / cm.sum(axis=1)
+# The layer asked about: the second convolution of CourseCNN.
+_Q1_IN, _Q1_OUT, _Q1_K = 16, 32, 5
 
 
 def _check_q1(answer: Any) -> Result:
-    if not callable(answer):
-        raise Failed(f"`per_class_accuracy` should be a function, got {type(answer).__name__}.")
-    probe = np.array([[5, 0], [9, 1]], dtype=np.int64)
-    try:
-        raw = answer(probe.copy())
-        got = None if raw is None else np.asarray(raw, dtype=np.float64)
-    except Exception:  # noqa: BLE001 - check_function below reports the error with its case
-        got = None
-    if got is not None and got.shape == (2,):
-        if np.allclose(got, np.diag(probe) / probe.sum(axis=0)):
-            return failed("You divided by the column sums: that is the fraction of each PREDICTED class that "
-                          "was right (precision). Rows are the true classes: divide by the row sums.")
-        if np.allclose(got, np.diag(probe)):
-            return failed("These are the counts of correct answers; divide each by how many images the class has.")
-    if got is not None and got.size == 1:
-        return failed("Return one accuracy per class (an array of length K), not one number for all classes.")
-    cases = [Case((m,), _per_class_reference(m)) for m in _matrices()]
-    return check_function(answer, cases, name="per_class_accuracy")
+    expected = _params(nn.Conv2d(_Q1_IN, _Q1_OUT, _Q1_K))
+    value = as_number(answer)
+    known = {
+        _Q1_OUT * _Q1_IN * _Q1_K * _Q1_K: "You counted the weights but forgot the biases: one per filter.",
+        _Q1_OUT * (_Q1_K * _Q1_K + 1): "Each filter has a 5×5 slice for EVERY one of the 16 input channels.",
+        _Q1_OUT * _Q1_K * _Q1_K: "Each filter has a 5×5 slice for every input channel, plus one bias.",
+        _Q1_OUT * (_Q1_IN * _Q1_K * _Q1_K + _Q1_IN): "There is one bias per filter (output channel), not one per input channel.",
+        _Q1_IN * (_Q1_IN * _Q1_K * _Q1_K + 1): "There are 32 filters (output channels), one per feature map produced.",
+    }
+    if value is not None and value in known:
+        return failed(f"`conv_params` should be {expected}, got {value}. {known[value]}")
+    if value is not None and value == 12 * 12 * 16 * _Q1_OUT:
+        return failed("The number of parameters does not depend on the image size: a filter is reused everywhere.")
+    return check_scalar(answer, expected, name="conv_params")
 
 
 q1 = Exercise(
     name="q1",
-    title="Accuracy of each class from the confusion matrix",
+    title="How many parameters has nn.Conv2d(16, 32, kernel_size=5)?",
     checker=_check_q1,
     hints=[
-        "Row i of the matrix holds every image whose TRUE class is i; the diagonal cell is the correctly "
-        "classified ones.",
-        "`np.diag(cm)` gives the diagonal and `cm.sum(axis=1)` the row totals.",
+        "A filter has one 5×5 grid of weights for each input channel, and one bias.",
+        "Parameters = out_channels × (in_channels × 5 × 5 + 1).",
     ],
-    solution='''def per_class_accuracy(cm):
-    return np.diag(cm) / cm.sum(axis=1)''',
-    answer_names=["per_class_accuracy"],
+    solution="conv_params = 32 * (16 * 5 * 5 + 1)",
+    answer_names=["conv_params"],
+    kind="prediction",
 )
 
 
-# --------------------------------------------------------------------------- #
-# q2: the biggest confusions
-# --------------------------------------------------------------------------- #
+# q2: the shape after the convolution and pooling stack --------------------------------
 
 
-def _top_reference(cm: np.ndarray, k: int) -> list[tuple[int, int, int]]:
-    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
-    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
-    return [(i, j, n) for n, i, j in pairs[:k]]
-
-
-def _compare_pairs(got: Any, expected: list[tuple[int, int, int]]) -> Result:
-    try:
-        got_list = [tuple(int(v) for v in item) for item in got]
-    except (TypeError, ValueError):
-        raise Failed(f"expected a list of (true, predicted, count) tuples, got {type(got).__name__}.") from None
-    if got_list == expected:
-        return passed()
-    if any(i == j for i, j, *_ in got_list if len(got_list[0]) == 3):
-        raise Failed(f"expected {expected}, got {got_list}: the diagonal holds correct answers, not confusions; "
-                     "skip cells where true == predicted.")
-    if [(j, i, n) for i, j, n in got_list] == expected:
-        raise Failed(f"expected {expected}, got {got_list}: true and predicted are swapped (rows are true classes).")
-    if sorted(got_list) == sorted(expected):
-        raise Failed(f"expected {expected}, got {got_list}: the right pairs in the wrong order (largest count first).")
-    raise Failed(f"expected {expected}, got {got_list}.")
+def _q2_stack() -> nn.Sequential:
+    """The feature part of CourseCNN, rebuilt here so the expected shape is computed."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
+    )
 
 
 def _check_q2(answer: Any) -> Result:
-    cases = [Case((m, k), _top_reference(m, k), compare=_compare_pairs)
-             for m in _matrices()[:3] for k in (1, 3)]
-    return check_function(answer, cases, name="top_confusions")
+    with torch.no_grad():
+        expected = tuple(_q2_stack()(torch.zeros(64, 1, 28, 28)).shape)  # (64, 32, 4, 4)
+    if isinstance(answer, (tuple, list, torch.Size)):
+        got = tuple(int(v) for v in answer) if all(isinstance(v, int) for v in answer) else None
+        if got == (64, 32, 5, 5):
+            return failed(f"`shape` should be {expected}, got {got}. A 5×5 convolution without padding "
+                          "loses 4 pixels, not 3: 12 → 8, then pooling halves 8 to 4.")
+        if got == (64, 32, 7, 7):
+            return failed(f"`shape` should be {expected}, got {got}. These convolutions have no padding: "
+                          "each 5×5 convolution shrinks the image by 4 pixels (28 → 24, 12 → 8).")
+        if got == (64, 16, 4, 4):
+            return failed(f"`shape` should be {expected}, got {got}. The number of channels after a "
+                          "convolution is its number of filters: the second one has 32.")
+        if got == (32, 4, 4):
+            return failed(f"`shape` should be {expected}, got {got}. Keep the batch axis: 64 images go in.")
+    return check_shape(answer, expected, name="shape")
 
 
 q2 = Exercise(
     name="q2",
-    title="The most frequent confusions",
+    title="The shape after two convolution + pooling blocks",
     checker=_check_q2,
     hints=[
-        "Go over every cell (i, j) with i != j, collect (count, i, j), and sort by count, largest first.",
-        "`pairs = [(cm[i, j], i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]`, then "
-        "`pairs.sort(reverse=True)` and keep the first k as (i, j, count).",
+        "Track one axis at a time: a 5×5 convolution with no padding turns n pixels into n - 4; "
+        "2×2 max pooling halves them. The channels become the number of filters.",
+        "28 → 24 → 12 → 8 → 4, and the channels go 1 → 16 → 32; the batch axis stays 64.",
     ],
-    solution='''def top_confusions(cm, k):
-    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    return [(i, j, n) for n, i, j in pairs[:k]]''',
-    answer_names=["top_confusions"],
+    solution="shape = (64, 32, 4, 4)",
+    answer_names=["shape"],
+    kind="prediction",
 )
 
 
-# --------------------------------------------------------------------------- #
-# The challenge: build and train a Fashion-MNIST classifier
-# --------------------------------------------------------------------------- #
-
-PASS_ACCURACY = 0.90
-MAX_EPOCHS = 10
-MAX_PARAMETERS = 2_000_000
+# q3: where the parameters of the tutorial CNN live -----------------------------------
 
 
-@lru_cache(maxsize=1)
-def _fashion() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    from helpers.data import load_fashion_mnist
-    from helpers.models import FASHION_RECIPE
-    from helpers.training import to_tensors
-
-    m, s = FASHION_RECIPE.mean, FASHION_RECIPE.std
-    return (to_tensors(*load_fashion_mnist("train"), mean=m, std=s),
-            to_tensors(*load_fashion_mnist("test"), mean=m, std=s))
-
-
-def _settings(settings: Any) -> tuple[int, float, int, float]:
-    if not isinstance(settings, dict):
-        raise Failed(f"`settings` should be a dict like {{'epochs': 3, 'lr': 0.003, 'batch_size': 128}}, "
-                     f"got {type(settings).__name__}.")
-    unknown = set(settings) - {"epochs", "lr", "batch_size", "weight_decay"}
-    if unknown:
-        raise Failed(f"`settings` has unknown keys {sorted(unknown)}; use epochs, lr, batch_size "
-                     "(and optionally weight_decay).")
-    missing = {"epochs", "lr", "batch_size"} - set(settings)
-    if missing:
-        raise Failed(f"`settings` is missing {sorted(missing)}.")
-    epochs, lr, batch_size = settings["epochs"], settings["lr"], settings["batch_size"]
-    weight_decay = settings.get("weight_decay", 1e-4)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS:
-        raise Failed(f"settings['epochs'] should be a whole number from 1 to {MAX_EPOCHS}, got {epochs!r}.")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 8 <= batch_size <= 4096:
-        raise Failed(f"settings['batch_size'] should be a whole number from 8 to 4096, got {batch_size!r}.")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 1:
-        raise Failed(f"settings['lr'] is the peak learning rate: a number in (0, 1], got {lr!r}. "
-                     "AdamW usually works around 0.001 to 0.01.")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not 0 <= weight_decay < 1:
-        raise Failed(f"settings['weight_decay'] should be a number in [0, 1), got {weight_decay!r}.")
-    return epochs, float(lr), batch_size, float(weight_decay)
+def _check_q3(answer: Any) -> Result:
+    dense = nn.Linear(32 * 13 * 13, 100)
+    expected = _params(dense)
+    value = as_number(answer)
+    if value is not None:
+        if value == 32 * 13 * 13 * 100:
+            return failed(f"`dense_params` should be {expected}, got {value}: add the 100 biases.")
+        if value == (32 * 26 * 26 + 1) * 100:
+            return failed(f"`dense_params` should be {expected}, got {value}: the pooling layer comes "
+                          "before the flatten, so the maps are 13×13, not 26×26.")
+        if value == (32 * 14 * 14 + 1) * 100:
+            return failed(f"`dense_params` should be {expected}, got {value}: a 3×3 convolution without "
+                          "padding gives 26×26 maps, and pooling halves them to 13×13 (not 14×14).")
+    return check_scalar(answer, expected, name="dense_params")
 
 
-def challenge_recipe(build_model: Callable[[], nn.Module], settings: dict):
-    """The :class:`helpers.models.Recipe` the challenge check trains: the student's model,
-    AdamW with a one-cycle learning rate peaking at ``settings['lr']``, stepped per batch."""
-    from helpers.models import FASHION_RECIPE, Recipe, _adamw, _one_cycle
-
-    epochs, lr, batch_size, weight_decay = _settings(settings)
-    return Recipe(name="fashion_challenge", build_model=build_model,
-                  build_optimizer=_adamw(lr=lr, weight_decay=weight_decay),
-                  build_scheduler=_one_cycle(max_lr=lr, epochs=epochs), scheduler_interval="batch",
-                  batch_size=batch_size, epochs=epochs, mean=FASHION_RECIPE.mean, std=FASHION_RECIPE.std)
-
-
-def _validate_model(build_model: Any) -> nn.Module:
-    if not callable(build_model):
-        raise Failed(f"`build_model` should be a function that returns a network, got {type(build_model).__name__}.")
-    model = build_model()
-    if model is None:
-        raise Failed("`build_model()` returned None: did you forget `return`?")
-    if not isinstance(model, nn.Module):
-        raise Failed(f"`build_model()` should return a torch.nn.Module, got {type(model).__name__}.")
-    n = sum(p.numel() for p in model.parameters())
-    if n == 0:
-        raise Failed("The network has no parameters to learn.")
-    if n > MAX_PARAMETERS:
-        raise Failed(f"The network has {n:,} parameters; keep it under {MAX_PARAMETERS:,} so training "
-                     "finishes in minutes on a laptop.")
-    model.eval()
-    with torch.no_grad():
-        try:
-            out = model(torch.zeros(2, 1, 28, 28))
-        except Exception as exc:  # noqa: BLE001
-            raise Failed(f"The network fails on a batch of shape (2, 1, 28, 28): {type(exc).__name__}: {exc}. "
-                         "Check the input size of the first dense layer (flatten the maps first).") from None
-    if tuple(out.shape) != (2, 10):
-        raise Failed(f"For input (2, 1, 28, 28) the network should output (2, 10) class scores, got "
-                     f"{tuple(out.shape)}.")
-    if isinstance(model, nn.Sequential) and len(model) and isinstance(model[-1], (nn.Softmax, nn.LogSoftmax)):
-        raise Failed("End with the dense layer of 10 scores (logits), not softmax: the loss applies softmax itself.")
-    return model
-
-
-def _check_challenge(answer: Any) -> Result:
-    from helpers.models import train_recipe
-
-    if not isinstance(answer, tuple) or len(answer) != 2:
-        raise Failed("Pass both parts: `ex.q_challenge.check(build_model, settings)`.")
-    build_model, settings = answer
-    recipe = challenge_recipe(build_model, settings)  # validates the settings first: it is quick
-    _validate_model(build_model)
-    train, test = _fashion()
-    start = time.perf_counter()
-    model, _ = train_recipe(recipe, train, None, progress=True, device="cpu")
-    seconds = time.perf_counter() - start
-    from helpers.training import evaluate
-
-    _, acc = evaluate(model, test)
-    if not math.isfinite(acc):  # pragma: no cover - evaluate always returns a fraction
-        raise Failed("Evaluation failed.")
-    if acc >= PASS_ACCURACY:
-        return passed(f"Test accuracy {acc:.4f} >= {PASS_ACCURACY:.2f} after {seconds:.0f} s of training: "
-                      "challenge passed!")
-    tips = ("Ideas: add a second convolution block, batch norm after each convolution, more filters, "
-            "one or two more epochs, or a peak learning rate between 0.002 and 0.01.")
-    return failed(f"Test accuracy {acc:.4f} is below {PASS_ACCURACY:.2f} ({seconds:.0f} s of training). {tips}")
-
-
-q_challenge = Exercise(
-    name="q_challenge",
-    title="Fashion-MNIST challenge: reach 90% test accuracy",
-    checker=_check_challenge,
+q3 = Exercise(
+    name="q3",
+    title="Parameters of the tutorial CNN's first dense layer",
+    checker=_check_q3,
     hints=[
-        "Start from lesson 08's CourseCNN: two blocks of Conv2d → BatchNorm2d → ReLU → MaxPool2d, then "
-        "Flatten → Linear → ReLU → Linear(…, 10). Settings: a few epochs, lr about 0.005, batch 128.",
-        "With 5×5 convolutions and no padding the maps go 28 → 24 → 12 → 8 → 4, so after the second block "
-        "with C filters the flattened size is C * 4 * 4. Lesson 08's network (16 then 32 filters) trained for 5 or 6 epochs passes.",
+        "The dense layer gets the flattened pooled maps: how many numbers is 32 maps of 13×13?",
+        "dense_params = (32 * 13 * 13) * 100 + 100: one weight per input and output pair, one bias per output.",
     ],
-    solution='''def build_model():
-    return nn.Sequential(
-        nn.Conv2d(1, 16, kernel_size=5), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, kernel_size=5), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Dropout(0.1),
-        nn.Linear(32 * 4 * 4, 100), nn.ReLU(),
-        nn.Linear(100, 10),
-    )
-
-settings = {"epochs": 6, "lr": 0.005, "batch_size": 128}''',
-    answer_names=["build_model", "settings"],
+    solution="dense_params = 32 * 13 * 13 * 100 + 100",
+    answer_names=["dense_params"],
+    kind="prediction",
 )

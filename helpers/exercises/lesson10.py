@@ -1,195 +1,271 @@
-"""Exercises for lesson 10 (Augmentation and invariance).
+"""Exercises for lesson 10 (Challenge: Fashion-MNIST).
 
-q1 asks for a whole-pixel shift written with slicing; the checker compares it with
-``helpers.augment.shift`` on random batches. q2 asks which transform would be a bad
-augmentation for digits. q3 asks for an accuracy-versus-angle function, checked on a
-tiny model whose answer depends on the angle.
+- q1, q2: read a confusion matrix (functions, checked on matrices built here).
+- q_challenge: build a classifier and choose training settings; the check trains it on
+  the Fashion-MNIST training set and passes when it reaches 90% test accuracy. The
+  reference solution is the course's FASHION_RECIPE, hidden until asked for.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import time
+from functools import lru_cache
+from typing import Any, Callable
 
+import numpy as np
 import torch
+from torch import nn
 
-from helpers.exercises.core import Exercise, Failed, Result, check_choice, failed, passed
+from helpers.exercises.core import (
+    Case,
+    Exercise,
+    Failed,
+    Result,
+    check_array,
+    check_function,
+    failed,
+    passed,
+)
+
+# --------------------------------------------------------------------------- #
+# q1: per-class accuracy (recall) from a confusion matrix
+# --------------------------------------------------------------------------- #
 
 
-def _batch(seed: int, n: int = 3, h: int = 6, w: int = 7) -> torch.Tensor:
-    return torch.rand(n, 1, h, w, generator=torch.Generator().manual_seed(seed)) + 0.1
+def _matrices() -> list[np.ndarray]:
+    """Confusion matrices to test student functions on: distinct counts, no empty rows."""
+    rng = np.random.default_rng(9)
+    out = []
+    for k in (3, 4, 10):
+        m = rng.permutation(k * k)[: k * k].reshape(k, k) + 1  # all different, all > 0
+        m[np.diag_indices(k)] += 50 * k  # a strong diagonal, like a decent classifier
+        out.append(m.astype(np.int64))
+    out.append(np.array([[5, 0], [9, 1]], dtype=np.int64))  # rows and columns differ a lot
+    return out
 
 
-# q1: a whole-pixel shift to the right ----------------------------------------------
+def _per_class_reference(cm: np.ndarray) -> np.ndarray:
+    return np.diag(cm) / cm.sum(axis=1)
 
 
 def _check_q1(answer: Any) -> Result:
-    from helpers.augment import shift
-
     if not callable(answer):
-        return failed(f"`shift_right` should be a function `shift_right(x, k)`, got {type(answer).__name__}.")
-    for k in (1, 2, 3):
-        x = _batch(k)
-        expected = shift(x, k, 0)
-        try:
-            got = answer(x.clone(), k)
-        except Exception as exc:  # noqa: BLE001 - the student's error becomes a message
-            return failed(f"`shift_right(x, {k})` raised {type(exc).__name__}: {exc}")
-        if got is None:
-            return failed("`shift_right` returned None: did you forget `return`?")
-        if not isinstance(got, torch.Tensor):
-            return failed(f"`shift_right` should return a tensor, got {type(got).__name__}.")
-        if got.shape != x.shape:
-            return failed(f"`shift_right(x, {k})` should keep the shape {tuple(x.shape)}, got {tuple(got.shape)}: "
-                          "fill the emptied columns instead of dropping them.")
-        if torch.allclose(got, expected, atol=1e-5):
-            continue
-        if torch.allclose(got, torch.roll(x, k, dims=-1), atol=1e-5):
-            return failed(f"`shift_right(x, {k})` wraps the right-most columns around to the left (that is "
-                          "`torch.roll`). The columns that enter the image should be 0 (background).")
-        if torch.allclose(got, shift(x, -k, 0), atol=1e-5):
-            return failed(f"`shift_right(x, {k})` moved the content to the left. Column `c` of the result "
-                          f"should hold column `c - {k}` of the input.")
-        if torch.allclose(got, shift(x, 0, k), atol=1e-5):
-            return failed(f"`shift_right(x, {k})` moved the content down: the columns are the last axis (-1), "
-                          "the rows the one before it.")
-        for j in (k - 1, k + 1):
-            if 0 <= j and torch.allclose(got, shift(x, j, 0), atol=1e-5):
-                return failed(f"`shift_right(x, {k})` shifted by {j} pixels instead of {k}: check the slice bounds.")
-        return failed(f"`shift_right(x, {k})` does not match the expected shift: column `c` of the result "
-                      f"should hold column `c - {k}` of the input, and the first {k} columns should be 0.")
-    x = _batch(9)
-    before = x.clone()
-    answer(x, 2)
-    if not torch.equal(x, before):
-        return failed("`shift_right` changed its input `x` in place: build a new tensor "
-                      "(e.g. `torch.zeros_like(x)`) and fill that.")
-    return passed("Correct: a whole-pixel shift is a slice copy into an empty (zero) image.")
+        raise Failed(f"`per_class_accuracy` should be a function, got {type(answer).__name__}.")
+    probe = np.array([[5, 0], [9, 1]], dtype=np.int64)
+    try:
+        raw = answer(probe.copy())
+        got = None if raw is None else np.asarray(raw, dtype=np.float64)
+    except Exception:  # noqa: BLE001 - check_function below reports the error with its case
+        got = None
+    if got is not None and got.shape == (2,):
+        if np.allclose(got, np.diag(probe) / probe.sum(axis=0)):
+            return failed("You divided by the column sums: that is the fraction of each PREDICTED class that "
+                          "was right (precision). Rows are the true classes: divide by the row sums.")
+        if np.allclose(got, np.diag(probe)):
+            return failed("These are the counts of correct answers; divide each by how many images the class has.")
+    if got is not None and got.size == 1:
+        return failed("Return one accuracy per class (an array of length K), not one number for all classes.")
+    cases = [Case((m,), _per_class_reference(m)) for m in _matrices()]
+    return check_function(answer, cases, name="per_class_accuracy")
 
 
 q1 = Exercise(
     name="q1",
-    title="Shift a batch k pixels to the right, with slicing",
+    title="Accuracy of each class from the confusion matrix",
     checker=_check_q1,
     hints=[
-        "Start from `out = torch.zeros_like(x)`. Column `c` of `out` should hold column `c - k` of `x`.",
-        "Copy all but the last `k` columns of `x` into all but the first `k` columns of `out`: "
-        "`out[..., k:] = x[..., :-k]` (for k >= 1).",
+        "Row i of the matrix holds every image whose TRUE class is i; the diagonal cell is the correctly "
+        "classified ones.",
+        "`np.diag(cm)` gives the diagonal and `cm.sum(axis=1)` the row totals.",
     ],
-    solution='''def shift_right(x, k):
-    out = torch.zeros_like(x)
-    out[..., k:] = x[..., : x.shape[-1] - k]
-    return out''',
-    answer_names=["shift_right"],
+    solution='''def per_class_accuracy(cm):
+    return np.diag(cm) / cm.sum(axis=1)''',
+    answer_names=["per_class_accuracy"],
 )
 
 
-# q2: a transform that changes the label ---------------------------------------------
+# --------------------------------------------------------------------------- #
+# q2: the biggest confusions
+# --------------------------------------------------------------------------- #
 
-Q2_OPTIONS = ("shift by 2 pixels", "zoom by 1.1", "rotate by 10 degrees", "rotate by 180 degrees")
+
+def _top_reference(cm: np.ndarray, k: int) -> list[tuple[int, int, int]]:
+    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
+    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return [(i, j, n) for n, i, j in pairs[:k]]
 
 
-_Q2_WHY = {
-    "shift by 2 pixels": "A digit written a little to the left is still the same digit: shifting keeps the label.",
-    "zoom by 1.1": "A digit written 10% larger is still the same digit: zooming a little keeps the label.",
-    "rotate by 10 degrees": "People write digits tilted by ten degrees or more all the time: a 10° turn keeps a 7 "
-                            "a 7, which is exactly why it is a useful augmentation.",
-}
+def _compare_pairs(got: Any, expected: list[tuple[int, int, int]]) -> Result:
+    try:
+        got_list = [tuple(int(v) for v in item) for item in got]
+    except (TypeError, ValueError):
+        raise Failed(f"expected a list of (true, predicted, count) tuples, got {type(got).__name__}.") from None
+    if got_list == expected:
+        return passed()
+    if any(i == j for i, j, *_ in got_list if len(got_list[0]) == 3):
+        raise Failed(f"expected {expected}, got {got_list}: the diagonal holds correct answers, not confusions; "
+                     "skip cells where true == predicted.")
+    if [(j, i, n) for i, j, n in got_list] == expected:
+        raise Failed(f"expected {expected}, got {got_list}: true and predicted are swapped (rows are true classes).")
+    if sorted(got_list) == sorted(expected):
+        raise Failed(f"expected {expected}, got {got_list}: the right pairs in the wrong order (largest count first).")
+    raise Failed(f"expected {expected}, got {got_list}.")
 
 
 def _check_q2(answer: Any) -> Result:
-    result = check_choice(answer, "rotate by 180 degrees", Q2_OPTIONS, name="bad_augmentation", explanations=_Q2_WHY)
-    if result.status == "passed":
-        return passed("Right: turned upside down, a 6 becomes a 9 (and a 9 a 6), so the label would be wrong. "
-                      "An augmentation must keep the label true.")
-    return result
+    cases = [Case((m, k), _top_reference(m, k), compare=_compare_pairs)
+             for m in _matrices()[:3] for k in (1, 3)]
+    return check_function(answer, cases, name="top_confusions")
 
 
 q2 = Exercise(
     name="q2",
-    title="Which augmentation would teach the network something false about digits?",
+    title="The most frequent confusions",
     checker=_check_q2,
     hints=[
-        "An augmentation must keep the label true: ask of each transform, 'is it still the same digit?'",
-        "Picture a 6 and a 9 after each transform.",
+        "Go over every cell (i, j) with i != j, collect (count, i, j), and sort by count, largest first.",
+        "`pairs = [(cm[i, j], i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]`, then "
+        "`pairs.sort(reverse=True)` and keep the first k as (i, j, count).",
     ],
-    solution='bad_augmentation = "rotate by 180 degrees"',
-    answer_names=["bad_augmentation"],
-    kind="prediction",
+    solution='''def top_confusions(cm, k):
+    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return [(i, j, n) for n, i, j in pairs[:k]]''',
+    answer_names=["top_confusions"],
 )
 
 
-# q3: accuracy versus angle ------------------------------------------------------------
+# --------------------------------------------------------------------------- #
+# The challenge: build and train a Fashion-MNIST classifier
+# --------------------------------------------------------------------------- #
+
+PASS_ACCURACY = 0.90
+MAX_EPOCHS = 10
+MAX_PARAMETERS = 2_000_000
 
 
-class _UprightDetector(torch.nn.Module):
-    """Predicts class 1 when the top half of the image is brighter than the bottom half, else 0."""
+@lru_cache(maxsize=1)
+def _fashion() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    from helpers.data import load_fashion_mnist
+    from helpers.models import FASHION_RECIPE
+    from helpers.training import to_tensors
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x.shape[-2]
-        top = x[..., : h // 2, :].sum(dim=(1, 2, 3))
-        bottom = x[..., h - h // 2 :, :].sum(dim=(1, 2, 3))
-        score = top - bottom
-        return torch.stack((-score, score), dim=1)
-
-
-def _q3_data() -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(3)
-    x = torch.rand(40, 1, 12, 12, generator=g) * 0.2
-    y = torch.arange(40) % 2
-    x[y == 1, :, 1:5, 3:9] += 1.0  # class 1: a bar near the top
-    x[y == 0, :, 7:11, 3:9] += 1.0  # class 0: a bar near the bottom
-    return x, y
+    m, s = FASHION_RECIPE.mean, FASHION_RECIPE.std
+    return (to_tensors(*load_fashion_mnist("train"), mean=m, std=s),
+            to_tensors(*load_fashion_mnist("test"), mean=m, std=s))
 
 
-def _check_q3(answer: Any) -> Result:
-    from helpers.augment import rotate
-
-    if not callable(answer):
-        return failed(f"`accuracy_vs_angle` should be a function, got {type(answer).__name__}.")
-    model = _UprightDetector()
-    x, y = _q3_data()
-    angles = [0, 90, 180]
-    expected = [float((model(rotate(x, a)).argmax(1) == y).float().mean()) for a in angles]
-    try:
-        got = answer(model, x, y, angles)
-    except Exception as exc:  # noqa: BLE001
-        return failed(f"`accuracy_vs_angle(model, x, y, [0, 90, 180])` raised {type(exc).__name__}: {exc}")
-    if got is None:
-        return failed("`accuracy_vs_angle` returned None: did you forget `return`?")
-    try:
-        got = [float(v) for v in got]
-    except (TypeError, ValueError) as exc:
-        raise Failed(f"`accuracy_vs_angle` should return a list of numbers, one per angle, got {got!r}") from exc
-    if len(got) != len(angles):
-        return failed(f"`accuracy_vs_angle` should return one accuracy per angle ({len(angles)}), got {len(got)} values.")
-    if all(abs(g - 100 * e) < 1e-4 for g, e in zip(got, expected)):
-        return failed("Those are percentages: return accuracies as fractions between 0 and 1.")
-    if all(abs(g - (1 - e)) < 1e-4 for g, e in zip(got, expected)):
-        return failed("Those are error rates (1 - accuracy): count the predictions that equal the labels.")
-    if all(abs(g - expected[0]) < 1e-4 for g in got):
-        return failed(f"Every angle gives the same accuracy ({got[0]:.2f}): did you rotate `x` by each angle "
-                      "before predicting?")
-    if any(abs(g - e) > 1e-4 for g, e in zip(got, expected)):
-        return failed(f"For angles {angles} the accuracies should be {[round(e, 3) for e in expected]}, "
-                      f"got {[round(g, 3) for g in got]}.")
-    return passed(f"Correct: on this test model the accuracy goes {[round(e, 2) for e in expected]} for {angles} degrees.")
+def _settings(settings: Any) -> tuple[int, float, int, float]:
+    if not isinstance(settings, dict):
+        raise Failed(f"`settings` should be a dict like {{'epochs': 3, 'lr': 0.003, 'batch_size': 128}}, "
+                     f"got {type(settings).__name__}.")
+    unknown = set(settings) - {"epochs", "lr", "batch_size", "weight_decay"}
+    if unknown:
+        raise Failed(f"`settings` has unknown keys {sorted(unknown)}; use epochs, lr, batch_size "
+                     "(and optionally weight_decay).")
+    missing = {"epochs", "lr", "batch_size"} - set(settings)
+    if missing:
+        raise Failed(f"`settings` is missing {sorted(missing)}.")
+    epochs, lr, batch_size = settings["epochs"], settings["lr"], settings["batch_size"]
+    weight_decay = settings.get("weight_decay", 1e-4)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS:
+        raise Failed(f"settings['epochs'] should be a whole number from 1 to {MAX_EPOCHS}, got {epochs!r}.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 8 <= batch_size <= 4096:
+        raise Failed(f"settings['batch_size'] should be a whole number from 8 to 4096, got {batch_size!r}.")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 1:
+        raise Failed(f"settings['lr'] is the peak learning rate: a number in (0, 1], got {lr!r}. "
+                     "AdamW usually works around 0.001 to 0.01.")
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not 0 <= weight_decay < 1:
+        raise Failed(f"settings['weight_decay'] should be a number in [0, 1), got {weight_decay!r}.")
+    return epochs, float(lr), batch_size, float(weight_decay)
 
 
-q3 = Exercise(
-    name="q3",
-    title="Write accuracy_vs_angle(model, x, y, angles)",
-    checker=_check_q3,
-    hints=[
-        "For each angle: rotate the whole batch with `rotate(x, angle)`, run the model, take `argmax(dim=1)`.",
-        "The accuracy is `(predictions == y).float().mean().item()`; collect one per angle in a list. "
-        "Wrap the loop in `with torch.no_grad():`.",
-    ],
-    solution='''def accuracy_vs_angle(model, x, y, angles):
-    accuracies = []
+def challenge_recipe(build_model: Callable[[], nn.Module], settings: dict):
+    """The :class:`helpers.models.Recipe` the challenge check trains: the student's model,
+    AdamW with a one-cycle learning rate peaking at ``settings['lr']``, stepped per batch."""
+    from helpers.models import FASHION_RECIPE, Recipe, _adamw, _one_cycle
+
+    epochs, lr, batch_size, weight_decay = _settings(settings)
+    return Recipe(name="fashion_challenge", build_model=build_model,
+                  build_optimizer=_adamw(lr=lr, weight_decay=weight_decay),
+                  build_scheduler=_one_cycle(max_lr=lr, epochs=epochs), scheduler_interval="batch",
+                  batch_size=batch_size, epochs=epochs, mean=FASHION_RECIPE.mean, std=FASHION_RECIPE.std)
+
+
+def _validate_model(build_model: Any) -> nn.Module:
+    if not callable(build_model):
+        raise Failed(f"`build_model` should be a function that returns a network, got {type(build_model).__name__}.")
+    model = build_model()
+    if model is None:
+        raise Failed("`build_model()` returned None: did you forget `return`?")
+    if not isinstance(model, nn.Module):
+        raise Failed(f"`build_model()` should return a torch.nn.Module, got {type(model).__name__}.")
+    n = sum(p.numel() for p in model.parameters())
+    if n == 0:
+        raise Failed("The network has no parameters to learn.")
+    if n > MAX_PARAMETERS:
+        raise Failed(f"The network has {n:,} parameters; keep it under {MAX_PARAMETERS:,} so training "
+                     "finishes in minutes on a laptop.")
+    model.eval()
     with torch.no_grad():
-        for angle in angles:
-            predictions = model(rotate(x, angle)).argmax(dim=1)
-            accuracies.append((predictions == y).float().mean().item())
-    return accuracies''',
-    answer_names=["accuracy_vs_angle"],
+        try:
+            out = model(torch.zeros(2, 1, 28, 28))
+        except Exception as exc:  # noqa: BLE001
+            raise Failed(f"The network fails on a batch of shape (2, 1, 28, 28): {type(exc).__name__}: {exc}. "
+                         "Check the input size of the first dense layer (flatten the maps first).") from None
+    if tuple(out.shape) != (2, 10):
+        raise Failed(f"For input (2, 1, 28, 28) the network should output (2, 10) class scores, got "
+                     f"{tuple(out.shape)}.")
+    if isinstance(model, nn.Sequential) and len(model) and isinstance(model[-1], (nn.Softmax, nn.LogSoftmax)):
+        raise Failed("End with the dense layer of 10 scores (logits), not softmax: the loss applies softmax itself.")
+    return model
+
+
+def _check_challenge(answer: Any) -> Result:
+    from helpers.models import train_recipe
+
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise Failed("Pass both parts: `ex.q_challenge.check(build_model, settings)`.")
+    build_model, settings = answer
+    recipe = challenge_recipe(build_model, settings)  # validates the settings first: it is quick
+    _validate_model(build_model)
+    train, test = _fashion()
+    start = time.perf_counter()
+    model, _ = train_recipe(recipe, train, None, progress=True, device="cpu")
+    seconds = time.perf_counter() - start
+    from helpers.training import evaluate
+
+    _, acc = evaluate(model, test)
+    if not math.isfinite(acc):  # pragma: no cover - evaluate always returns a fraction
+        raise Failed("Evaluation failed.")
+    if acc >= PASS_ACCURACY:
+        return passed(f"Test accuracy {acc:.4f} >= {PASS_ACCURACY:.2f} after {seconds:.0f} s of training: "
+                      "challenge passed!")
+    tips = ("Ideas: add a second convolution block, batch norm after each convolution, more filters, "
+            "one or two more epochs, or a peak learning rate between 0.002 and 0.01.")
+    return failed(f"Test accuracy {acc:.4f} is below {PASS_ACCURACY:.2f} ({seconds:.0f} s of training). {tips}")
+
+
+q_challenge = Exercise(
+    name="q_challenge",
+    title="Fashion-MNIST challenge: reach 90% test accuracy",
+    checker=_check_challenge,
+    hints=[
+        "Start from lesson 09's CourseCNN: two blocks of Conv2d → BatchNorm2d → ReLU → MaxPool2d, then "
+        "Flatten → Linear → ReLU → Linear(…, 10). Settings: a few epochs, lr about 0.005, batch 128.",
+        "With 5×5 convolutions and no padding the maps go 28 → 24 → 12 → 8 → 4, so after the second block "
+        "with C filters the flattened size is C * 4 * 4. Lesson 09's network (16 then 32 filters) trained for 5 or 6 epochs passes.",
+    ],
+    solution='''def build_model():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=5), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, kernel_size=5), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.1),
+        nn.Linear(32 * 4 * 4, 100), nn.ReLU(),
+        nn.Linear(100, 10),
+    )
+
+settings = {"epochs": 6, "lr": 0.005, "batch_size": 128}''',
+    answer_names=["build_model", "settings"],
 )

@@ -1,9 +1,9 @@
-"""Exercises for lesson 11 (Landmark architectures).
+"""Exercises for lesson 11 (Augmentation and invariance).
 
-q1: the parameters of two stacked 3 × 3 convolutions (VGG's idea), by formula.
-q2: the channels that come out of a dense block (DenseNet's idea).
-q3: global average pooling written by hand, checked against PyTorch.
-Expected answers are computed from the layers themselves, never typed in.
+q1 asks for a whole-pixel shift written with slicing; the checker compares it with
+``helpers.augment.shift`` on random batches. q2 asks which transform would be a bad
+augmentation for digits. q3 asks for an accuracy-versus-angle function, checked on a
+tiny model whose answer depends on the angle.
 """
 
 from __future__ import annotations
@@ -11,148 +11,185 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import nn
 
-from helpers.exercises.core import Exercise, Result, check_array, check_scalar, failed, passed
-
-
-def _whole_number(answer: Any, name: str) -> int | Result:
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) and not (
-        isinstance(answer, torch.Tensor) and answer.numel() == 1
-    ):
-        return failed(f"`{name}` should be a whole number, got {type(answer).__name__}.")
-    value = float(answer)
-    if value != int(value):
-        return failed(f"`{name}` should be a whole number, got {value}.")
-    return int(value)
+from helpers.exercises.core import Exercise, Failed, Result, check_choice, failed, passed
 
 
-# q1: two stacked 3 x 3 convolutions ------------------------------------------------------
+def _batch(seed: int, n: int = 3, h: int = 6, w: int = 7) -> torch.Tensor:
+    return torch.rand(n, 1, h, w, generator=torch.Generator().manual_seed(seed)) + 0.1
 
 
-def _count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+# q1: a whole-pixel shift to the right ----------------------------------------------
 
 
 def _check_q1(answer: Any) -> Result:
-    got = _whole_number(answer, "n_params")
-    if isinstance(got, Result):
-        return got
-    stack = nn.Sequential(nn.Conv2d(64, 64, 3), nn.Conv2d(64, 64, 3))
-    expected = _count(stack)
-    mistakes = {
-        _count(nn.Conv2d(64, 64, 3)): "that is one 3 × 3 layer; the block stacks two of them.",
-        2 * 64 * 64 * 9: "that leaves out the biases: each layer has one per output channel.",
-        _count(nn.Conv2d(64, 64, 5)): "that is one 5 × 5 layer, the one the two 3 × 3 layers replace.",
-        2 * (64 * 9 + 1): "each of the 64 output channels has its own 3 × 3 × 64 kernel: multiply by the "
-                          "number of input channels too.",
-        2 * (64 * 64 * 3 + 64): "a 3 × 3 kernel has 9 weights per input channel, not 3.",
-    }
-    if got in mistakes and got != expected:
-        return failed(f"`n_params` should be {expected:,}, got {got:,}: {mistakes[got]}")
-    result = check_scalar(got, expected, name="n_params")
-    if result.status == "passed":
-        five = _count(nn.Conv2d(64, 64, 5))
-        return passed(f"Correct: {expected:,} parameters, against {five:,} for one 5 × 5 layer that sees the "
-                      "same 5 × 5 window, and the stack has an extra ReLU.")
-    return result
+    from helpers.augment import shift
+
+    if not callable(answer):
+        return failed(f"`shift_right` should be a function `shift_right(x, k)`, got {type(answer).__name__}.")
+    for k in (1, 2, 3):
+        x = _batch(k)
+        expected = shift(x, k, 0)
+        try:
+            got = answer(x.clone(), k)
+        except Exception as exc:  # noqa: BLE001 - the student's error becomes a message
+            return failed(f"`shift_right(x, {k})` raised {type(exc).__name__}: {exc}")
+        if got is None:
+            return failed("`shift_right` returned None: did you forget `return`?")
+        if not isinstance(got, torch.Tensor):
+            return failed(f"`shift_right` should return a tensor, got {type(got).__name__}.")
+        if got.shape != x.shape:
+            return failed(f"`shift_right(x, {k})` should keep the shape {tuple(x.shape)}, got {tuple(got.shape)}: "
+                          "fill the emptied columns instead of dropping them.")
+        if torch.allclose(got, expected, atol=1e-5):
+            continue
+        if torch.allclose(got, torch.roll(x, k, dims=-1), atol=1e-5):
+            return failed(f"`shift_right(x, {k})` wraps the right-most columns around to the left (that is "
+                          "`torch.roll`). The columns that enter the image should be 0 (background).")
+        if torch.allclose(got, shift(x, -k, 0), atol=1e-5):
+            return failed(f"`shift_right(x, {k})` moved the content to the left. Column `c` of the result "
+                          f"should hold column `c - {k}` of the input.")
+        if torch.allclose(got, shift(x, 0, k), atol=1e-5):
+            return failed(f"`shift_right(x, {k})` moved the content down: the columns are the last axis (-1), "
+                          "the rows the one before it.")
+        for j in (k - 1, k + 1):
+            if 0 <= j and torch.allclose(got, shift(x, j, 0), atol=1e-5):
+                return failed(f"`shift_right(x, {k})` shifted by {j} pixels instead of {k}: check the slice bounds.")
+        return failed(f"`shift_right(x, {k})` does not match the expected shift: column `c` of the result "
+                      f"should hold column `c - {k}` of the input, and the first {k} columns should be 0.")
+    x = _batch(9)
+    before = x.clone()
+    answer(x, 2)
+    if not torch.equal(x, before):
+        return failed("`shift_right` changed its input `x` in place: build a new tensor "
+                      "(e.g. `torch.zeros_like(x)`) and fill that.")
+    return passed("Correct: a whole-pixel shift is a slice copy into an empty (zero) image.")
 
 
 q1 = Exercise(
     name="q1",
-    title="Parameters of two stacked 3 × 3 convolutions, 64 → 64 channels",
+    title="Shift a batch k pixels to the right, with slicing",
     checker=_check_q1,
     hints=[
-        "One k × k convolution from C_in to C_out channels has C_out × (C_in × k × k + 1) parameters "
-        "(the + 1 is the bias).",
-        "One layer: 64 × (64 × 3 × 3 + 1) = 36,928. The block has two identical layers.",
+        "Start from `out = torch.zeros_like(x)`. Column `c` of `out` should hold column `c - k` of `x`.",
+        "Copy all but the last `k` columns of `x` into all but the first `k` columns of `out`: "
+        "`out[..., k:] = x[..., :-k]` (for k >= 1).",
     ],
-    solution="n_params = 2 * (64 * (64 * 3 * 3 + 1))",
-    answer_names=["n_params"],
-    kind="prediction",
+    solution='''def shift_right(x, k):
+    out = torch.zeros_like(x)
+    out[..., k:] = x[..., : x.shape[-1] - k]
+    return out''',
+    answer_names=["shift_right"],
 )
 
 
-# q2: channels out of a dense block -------------------------------------------------------
+# q2: a transform that changes the label ---------------------------------------------
+
+Q2_OPTIONS = ("shift by 2 pixels", "zoom by 1.1", "rotate by 10 degrees", "rotate by 180 degrees")
+
+
+_Q2_WHY = {
+    "shift by 2 pixels": "A digit written a little to the left is still the same digit: shifting keeps the label.",
+    "zoom by 1.1": "A digit written 10% larger is still the same digit: zooming a little keeps the label.",
+    "rotate by 10 degrees": "People write digits tilted by ten degrees or more all the time: a 10° turn keeps a 7 "
+                            "a 7, which is exactly why it is a useful augmentation.",
+}
 
 
 def _check_q2(answer: Any) -> Result:
-    from helpers.architectures import DenseBlock
-
-    got = _whole_number(answer, "out_channels")
-    if isinstance(got, Result):
-        return got
-    block = DenseBlock(24, growth_rate=12, n_layers=4)
-    expected = block(torch.zeros(1, 24, 4, 4)).shape[1]
-    if got == 12 * 4:
-        return failed(f"`out_channels` should be {expected}, got {got}: that counts only the new maps. "
-                      "A dense block keeps its input too and appends to it.")
-    if got == 12:
-        return failed(f"`out_channels` should be {expected}, got {got}: each layer adds 12 maps, and the "
-                      "block keeps everything that came before.")
-    if got == 24 + 12:
-        return failed(f"`out_channels` should be {expected}, got {got}: that is after one layer; the block has four.")
-    if got == 24:
-        return failed(f"`out_channels` should be {expected}, got {got}: a residual block keeps the channel count, "
-                      "a dense block concatenates new ones.")
-    return check_scalar(got, expected, name="out_channels")
+    result = check_choice(answer, "rotate by 180 degrees", Q2_OPTIONS, name="bad_augmentation", explanations=_Q2_WHY)
+    if result.status == "passed":
+        return passed("Right: turned upside down, a 6 becomes a 9 (and a 9 a 6), so the label would be wrong. "
+                      "An augmentation must keep the label true.")
+    return result
 
 
 q2 = Exercise(
     name="q2",
-    title="How many channels leave DenseBlock(24, growth_rate=12, n_layers=4)?",
+    title="Which augmentation would teach the network something false about digits?",
     checker=_check_q2,
     hints=[
-        "Each layer reads everything before it and appends `growth_rate` new feature maps.",
-        "Start with 24 channels and add 12 for each of the 4 layers.",
+        "An augmentation must keep the label true: ask of each transform, 'is it still the same digit?'",
+        "Picture a 6 and a 9 after each transform.",
     ],
-    solution="out_channels = 24 + 4 * 12",
-    answer_names=["out_channels"],
+    solution='bad_augmentation = "rotate by 180 degrees"',
+    answer_names=["bad_augmentation"],
     kind="prediction",
 )
 
 
-# q3: global average pooling by hand -----------------------------------------------------
+# q3: accuracy versus angle ------------------------------------------------------------
+
+
+class _UprightDetector(torch.nn.Module):
+    """Predicts class 1 when the top half of the image is brighter than the bottom half, else 0."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x.shape[-2]
+        top = x[..., : h // 2, :].sum(dim=(1, 2, 3))
+        bottom = x[..., h - h // 2 :, :].sum(dim=(1, 2, 3))
+        score = top - bottom
+        return torch.stack((-score, score), dim=1)
+
+
+def _q3_data() -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(40, 1, 12, 12, generator=g) * 0.2
+    y = torch.arange(40) % 2
+    x[y == 1, :, 1:5, 3:9] += 1.0  # class 1: a bar near the top
+    x[y == 0, :, 7:11, 3:9] += 1.0  # class 0: a bar near the bottom
+    return x, y
 
 
 def _check_q3(answer: Any) -> Result:
+    from helpers.augment import rotate
+
     if not callable(answer):
-        return failed(f"`global_avg_pool` should be a function, got {type(answer).__name__}.")
-    x = torch.randn(3, 5, 4, 6, generator=torch.Generator().manual_seed(11))
-    expected = nn.AdaptiveAvgPool2d(1)(x).flatten(1)
+        return failed(f"`accuracy_vs_angle` should be a function, got {type(answer).__name__}.")
+    model = _UprightDetector()
+    x, y = _q3_data()
+    angles = [0, 90, 180]
+    expected = [float((model(rotate(x, a)).argmax(1) == y).float().mean()) for a in angles]
     try:
-        got = answer(x.clone())
-    except Exception as exc:  # noqa: BLE001 - the student's error becomes a message
-        return failed(f"`global_avg_pool(x)` with x of shape (3, 5, 4, 6) raised {type(exc).__name__}: {exc}")
+        got = answer(model, x, y, angles)
+    except Exception as exc:  # noqa: BLE001
+        return failed(f"`accuracy_vs_angle(model, x, y, [0, 90, 180])` raised {type(exc).__name__}: {exc}")
     if got is None:
-        return failed("`global_avg_pool` returned None: did you forget `return`?")
-    if not isinstance(got, torch.Tensor):
-        return failed(f"`global_avg_pool` should return a tensor, got {type(got).__name__}.")
-    if tuple(got.shape) == (3, 5, 1, 1):
-        return failed("The values have shape (3, 5, 1, 1): drop the two size-1 axes (e.g. `.flatten(1)`, or "
-                      "`mean` without `keepdim=True`) so each image gives a vector of 5 numbers.")
-    if tuple(got.shape) == (3, 4, 6):
-        return failed("That averaged over the channels (axis 1). Average over height and width, axes 2 and 3, "
-                      "so that each channel gives one number.")
-    if tuple(got.shape) == (3, 5, 4) or tuple(got.shape) == (3, 5, 6):
-        return failed("That averaged over only one spatial axis: average over both height and width (axes 2 and 3).")
-    if got.shape == expected.shape and torch.allclose(got, x.amax(dim=(2, 3)), atol=1e-5):
-        return failed("That is global *max* pooling: take the mean of each feature map instead.")
-    if got.shape == expected.shape and torch.allclose(got, x.sum(dim=(2, 3)), atol=1e-4):
-        return failed("That is the sum of each feature map: divide by the number of positions (H × W), "
-                      "or use `mean`.")
-    return check_array(got, expected, name="global_avg_pool(x)", atol=1e-5)
+        return failed("`accuracy_vs_angle` returned None: did you forget `return`?")
+    try:
+        got = [float(v) for v in got]
+    except (TypeError, ValueError) as exc:
+        raise Failed(f"`accuracy_vs_angle` should return a list of numbers, one per angle, got {got!r}") from exc
+    if len(got) != len(angles):
+        return failed(f"`accuracy_vs_angle` should return one accuracy per angle ({len(angles)}), got {len(got)} values.")
+    if all(abs(g - 100 * e) < 1e-4 for g, e in zip(got, expected)):
+        return failed("Those are percentages: return accuracies as fractions between 0 and 1.")
+    if all(abs(g - (1 - e)) < 1e-4 for g, e in zip(got, expected)):
+        return failed("Those are error rates (1 - accuracy): count the predictions that equal the labels.")
+    if all(abs(g - expected[0]) < 1e-4 for g in got):
+        return failed(f"Every angle gives the same accuracy ({got[0]:.2f}): did you rotate `x` by each angle "
+                      "before predicting?")
+    if any(abs(g - e) > 1e-4 for g, e in zip(got, expected)):
+        return failed(f"For angles {angles} the accuracies should be {[round(e, 3) for e in expected]}, "
+                      f"got {[round(g, 3) for g in got]}.")
+    return passed(f"Correct: on this test model the accuracy goes {[round(e, 2) for e in expected]} for {angles} degrees.")
 
 
 q3 = Exercise(
     name="q3",
-    title="Write global_avg_pool(x): (N, C, H, W) -> (N, C)",
+    title="Write accuracy_vs_angle(model, x, y, angles)",
     checker=_check_q3,
     hints=[
-        "Each of the C feature maps becomes one number: its average over all H × W positions.",
-        "`x.mean(dim=(2, 3))` averages over axes 2 (height) and 3 (width).",
+        "For each angle: rotate the whole batch with `rotate(x, angle)`, run the model, take `argmax(dim=1)`.",
+        "The accuracy is `(predictions == y).float().mean().item()`; collect one per angle in a list. "
+        "Wrap the loop in `with torch.no_grad():`.",
     ],
-    solution='''def global_avg_pool(x):
-    return x.mean(dim=(2, 3))''',
-    answer_names=["global_avg_pool"],
+    solution='''def accuracy_vs_angle(model, x, y, angles):
+    accuracies = []
+    with torch.no_grad():
+        for angle in angles:
+            predictions = model(rotate(x, angle)).argmax(dim=1)
+            accuracies.append((predictions == y).float().mean().item())
+    return accuracies''',
+    answer_names=["accuracy_vs_angle"],
 )

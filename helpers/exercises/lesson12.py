@@ -1,107 +1,158 @@
-"""Exercises for lesson 12 (CNNs beyond images).
+"""Exercises for lesson 12 (Landmark architectures).
 
-q1: the length of a 1-D convolution's output (a prediction).
-q2: a 1-D sliding dot product (deep learning's convolution) in numpy, checked against
-``torch.nn.functional.conv1d``.
+q1: the parameters of two stacked 3 × 3 convolutions (VGG's idea), by formula.
+q2: the channels that come out of a dense block (DenseNet's idea).
+q3: global average pooling written by hand, checked against PyTorch.
+Expected answers are computed from the layers themselves, never typed in.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
-import torch.nn.functional as F
+from torch import nn
 
-from helpers.exercises.core import Exercise, Result, check_scalar, failed, passed
+from helpers.exercises.core import Exercise, Result, check_array, check_scalar, failed, passed
 
 
-# q1: output length ----------------------------------------------------------------------
+def _whole_number(answer: Any, name: str) -> int | Result:
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)) and not (
+        isinstance(answer, torch.Tensor) and answer.numel() == 1
+    ):
+        return failed(f"`{name}` should be a whole number, got {type(answer).__name__}.")
+    value = float(answer)
+    if value != int(value):
+        return failed(f"`{name}` should be a whole number, got {value}.")
+    return int(value)
+
+
+# q1: two stacked 3 x 3 convolutions ------------------------------------------------------
+
+
+def _count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
 
 
 def _check_q1(answer: Any) -> Result:
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return failed(f"`out_length` should be a whole number (an int), got {type(answer).__name__}.")
-    expected = F.conv1d(torch.zeros(1, 1, 200), torch.zeros(1, 1, 9), stride=1).shape[-1]
-    if answer == 200 - 9:
-        return failed(f"`out_length` should be {expected}, got {answer}: off by one. Count the positions: the "
-                      "window can start at 0, 1, …, 200 − 9, which is 200 − 9 + 1 positions.")
-    if answer == 200:
-        return failed(f"`out_length` should be {expected}, got {answer}: without padding the output is shorter "
-                      "than the input, because the 9-sample window must fit inside the signal.")
-    if answer == 200 + 9 - 1:
-        return failed(f"`out_length` should be {expected}, got {answer}: that is numpy's 'full' mode, with the "
-                      "signal padded on both sides. PyTorch's default is no padding ('valid').")
-    return check_scalar(answer, expected, name="out_length")
+    got = _whole_number(answer, "n_params")
+    if isinstance(got, Result):
+        return got
+    stack = nn.Sequential(nn.Conv2d(64, 64, 3), nn.Conv2d(64, 64, 3))
+    expected = _count(stack)
+    mistakes = {
+        _count(nn.Conv2d(64, 64, 3)): "that is one 3 × 3 layer; the block stacks two of them.",
+        2 * 64 * 64 * 9: "that leaves out the biases: each layer has one per output channel.",
+        _count(nn.Conv2d(64, 64, 5)): "that is one 5 × 5 layer, the one the two 3 × 3 layers replace.",
+        2 * (64 * 9 + 1): "each of the 64 output channels has its own 3 × 3 × 64 kernel: multiply by the "
+                          "number of input channels too.",
+        2 * (64 * 64 * 3 + 64): "a 3 × 3 kernel has 9 weights per input channel, not 3.",
+    }
+    if got in mistakes and got != expected:
+        return failed(f"`n_params` should be {expected:,}, got {got:,}: {mistakes[got]}")
+    result = check_scalar(got, expected, name="n_params")
+    if result.status == "passed":
+        five = _count(nn.Conv2d(64, 64, 5))
+        return passed(f"Correct: {expected:,} parameters, against {five:,} for one 5 × 5 layer that sees the "
+                      "same 5 × 5 window, and the stack has an extra ReLU.")
+    return result
 
 
 q1 = Exercise(
     name="q1",
-    title="Output length of nn.Conv1d(1, 4, kernel_size=9) on a signal of 200 samples",
+    title="Parameters of two stacked 3 × 3 convolutions, 64 → 64 channels",
     checker=_check_q1,
     hints=[
-        "It is the same formula as for images, along one axis: ⌊(n + 2p − k) / s⌋ + 1.",
-        "n = 200, k = 9, no padding, stride 1.",
+        "One k × k convolution from C_in to C_out channels has C_out × (C_in × k × k + 1) parameters "
+        "(the + 1 is the bias).",
+        "One layer: 64 × (64 × 3 × 3 + 1) = 36,928. The block has two identical layers.",
     ],
-    solution="out_length = (200 - 9) // 1 + 1",
-    answer_names=["out_length"],
+    solution="n_params = 2 * (64 * (64 * 3 * 3 + 1))",
+    answer_names=["n_params"],
     kind="prediction",
 )
 
 
-# q2: sliding dot product --------------------------------------------------------------
-
-
-def _reference(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    s = torch.as_tensor(np.array(signal, dtype=np.float64))[None, None]
-    k = torch.as_tensor(np.array(kernel, dtype=np.float64))[None, None]
-    return F.conv1d(s, k)[0, 0].numpy()
+# q2: channels out of a dense block -------------------------------------------------------
 
 
 def _check_q2(answer: Any) -> Result:
-    if not callable(answer):
-        return failed(f"`sliding_dot` should be a function `sliding_dot(signal, kernel)`, got {type(answer).__name__}.")
-    rng = np.random.default_rng(12)
-    cases = [(rng.normal(size=20), np.array([1.0, 2.0, -1.0])), (rng.normal(size=31), rng.normal(size=7))]
-    for signal, kernel in cases:
-        expected = _reference(signal, kernel)
-        try:
-            got = answer(signal.copy(), kernel.copy())
-        except Exception as exc:  # noqa: BLE001 - the student's error becomes a message
-            return failed(f"`sliding_dot` on a signal of {len(signal)} samples and a kernel of {len(kernel)} "
-                          f"raised {type(exc).__name__}: {exc}")
-        if got is None:
-            return failed("`sliding_dot` returned None: did you forget `return`?")
-        got = np.asarray(got, dtype=float)
-        if got.shape != expected.shape:
-            if got.shape == (len(signal) - len(kernel),):
-                return failed(f"The output has {got.shape[0]} values, one too few: the last window starts at "
-                              f"position {len(signal) - len(kernel)}, so `range` needs to go one further.")
-            if got.shape == (len(signal),) or got.shape == (len(signal) + len(kernel) - 1,):
-                return failed(f"The output has {got.shape[0]} values; without padding it should have "
-                              f"{expected.shape[0]} = {len(signal)} − {len(kernel)} + 1 (the window must fit).")
-            return failed(f"The output should have shape {expected.shape}, got {got.shape}.")
-        if np.allclose(got, _reference(signal, kernel[::-1]), atol=1e-8) and not np.allclose(kernel, kernel[::-1]):
-            return failed("The kernel is flipped: that is the textbook convolution (`np.convolve`). Deep learning's "
-                          "'convolution' slides the kernel as it is: `np.dot(signal[i:i + k], kernel)`.")
-        if not np.allclose(got, expected, atol=1e-8):
-            i = int(np.argmax(np.abs(got - expected)))
-            return failed(f"Position {i} should be {expected[i]:.4f}, got {got[i]:.4f}: each output is the dot "
-                          "product of the kernel with the window of the signal that starts at that position.")
-    return passed("Correct: your sliding dot product matches PyTorch's conv1d.")
+    from helpers.architectures import DenseBlock
+
+    got = _whole_number(answer, "out_channels")
+    if isinstance(got, Result):
+        return got
+    block = DenseBlock(24, growth_rate=12, n_layers=4)
+    expected = block(torch.zeros(1, 24, 4, 4)).shape[1]
+    if got == 12 * 4:
+        return failed(f"`out_channels` should be {expected}, got {got}: that counts only the new maps. "
+                      "A dense block keeps its input too and appends to it.")
+    if got == 12:
+        return failed(f"`out_channels` should be {expected}, got {got}: each layer adds 12 maps, and the "
+                      "block keeps everything that came before.")
+    if got == 24 + 12:
+        return failed(f"`out_channels` should be {expected}, got {got}: that is after one layer; the block has four.")
+    if got == 24:
+        return failed(f"`out_channels` should be {expected}, got {got}: a residual block keeps the channel count, "
+                      "a dense block concatenates new ones.")
+    return check_scalar(got, expected, name="out_channels")
 
 
 q2 = Exercise(
     name="q2",
-    title="Write sliding_dot(signal, kernel): a 1-D convolution without padding",
+    title="How many channels leave DenseBlock(24, growth_rate=12, n_layers=4)?",
     checker=_check_q2,
     hints=[
-        "For each start position i from 0 to len(signal) − len(kernel), multiply the window "
-        "`signal[i:i + len(kernel)]` by the kernel and sum.",
-        "`np.array([np.dot(signal[i:i + k], kernel) for i in range(len(signal) - k + 1)])` with `k = len(kernel)`.",
+        "Each layer reads everything before it and appends `growth_rate` new feature maps.",
+        "Start with 24 channels and add 12 for each of the 4 layers.",
     ],
-    solution='''def sliding_dot(signal, kernel):
-    k = len(kernel)
-    return np.array([np.dot(signal[i:i + k], kernel) for i in range(len(signal) - k + 1)])''',
-    answer_names=["sliding_dot"],
+    solution="out_channels = 24 + 4 * 12",
+    answer_names=["out_channels"],
+    kind="prediction",
+)
+
+
+# q3: global average pooling by hand -----------------------------------------------------
+
+
+def _check_q3(answer: Any) -> Result:
+    if not callable(answer):
+        return failed(f"`global_avg_pool` should be a function, got {type(answer).__name__}.")
+    x = torch.randn(3, 5, 4, 6, generator=torch.Generator().manual_seed(11))
+    expected = nn.AdaptiveAvgPool2d(1)(x).flatten(1)
+    try:
+        got = answer(x.clone())
+    except Exception as exc:  # noqa: BLE001 - the student's error becomes a message
+        return failed(f"`global_avg_pool(x)` with x of shape (3, 5, 4, 6) raised {type(exc).__name__}: {exc}")
+    if got is None:
+        return failed("`global_avg_pool` returned None: did you forget `return`?")
+    if not isinstance(got, torch.Tensor):
+        return failed(f"`global_avg_pool` should return a tensor, got {type(got).__name__}.")
+    if tuple(got.shape) == (3, 5, 1, 1):
+        return failed("The values have shape (3, 5, 1, 1): drop the two size-1 axes (e.g. `.flatten(1)`, or "
+                      "`mean` without `keepdim=True`) so each image gives a vector of 5 numbers.")
+    if tuple(got.shape) == (3, 4, 6):
+        return failed("That averaged over the channels (axis 1). Average over height and width, axes 2 and 3, "
+                      "so that each channel gives one number.")
+    if tuple(got.shape) == (3, 5, 4) or tuple(got.shape) == (3, 5, 6):
+        return failed("That averaged over only one spatial axis: average over both height and width (axes 2 and 3).")
+    if got.shape == expected.shape and torch.allclose(got, x.amax(dim=(2, 3)), atol=1e-5):
+        return failed("That is global *max* pooling: take the mean of each feature map instead.")
+    if got.shape == expected.shape and torch.allclose(got, x.sum(dim=(2, 3)), atol=1e-4):
+        return failed("That is the sum of each feature map: divide by the number of positions (H × W), "
+                      "or use `mean`.")
+    return check_array(got, expected, name="global_avg_pool(x)", atol=1e-5)
+
+
+q3 = Exercise(
+    name="q3",
+    title="Write global_avg_pool(x): (N, C, H, W) -> (N, C)",
+    checker=_check_q3,
+    hints=[
+        "Each of the C feature maps becomes one number: its average over all H × W positions.",
+        "`x.mean(dim=(2, 3))` averages over axes 2 (height) and 3 (width).",
+    ],
+    solution='''def global_avg_pool(x):
+    return x.mean(dim=(2, 3))''',
+    answer_names=["global_avg_pool"],
 )

@@ -189,8 +189,8 @@ EXPECTED_WIDGETS: dict[str, list[str]] = {
     "03": [".cnn-parameter-counter"],
     "04": [".cnn-gd-explorer"],
     "07": [".cnn-pool-stepper"],
-    "08": [".cnn-feature-maps", ".cnn-draw-digit"],
-    "10": [".cnn-invariance-explorer"],
+    "09": [".cnn-feature-maps", ".cnn-draw-digit"],
+    "11": [".cnn-invariance-explorer"],
 }
 
 # Lesson → what the presenter does on the slide that shows its widget. (In the deck,

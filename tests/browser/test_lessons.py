@@ -38,7 +38,7 @@ def lesson_key(name: str) -> str:
 
 
 def run_timeout_s(name: str) -> float:
-    """Bounded wait per lesson: five times its execution budget (60 s, 120 s from lesson 08
+    """Bounded wait per lesson: five times its execution budget (60 s, 120 s from lesson 09
     on), because a shared, busy machine runs lessons several times slower."""
     key = lesson_key(name)
     return 600.0 if key.isdigit() and int(key) >= 8 else 300.0
