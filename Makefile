@@ -27,6 +27,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sani
 help:
 	@echo "make lab              set up, then open JupyterLab on notebooks/00_start_here.ipynb ($(HOST):$(PORT))"
 	@echo "make test             set up, run the unit and browser tests, execute every lesson under nbval, check solved copies"
+	@echo "make test-unit        the fast unit tests only (no browser, no lesson executed)"
 	@echo "make setup            create .venv, install the pinned packages, fetch and verify the data"
 	@echo "make bench            run the benchmarks (writes build/bench.json)"
 	@echo "make site             build the executed course as a static web site in build/site/"
@@ -48,11 +49,14 @@ data: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) $(ROOT_OK) notebooks/00_start_here.ipynb
 
+# Each lesson runs once per purpose: in a real browser (widgets respond), under nbval
+# (compared outputs), and as a solved copy (every exercise can be solved as documented).
 # The solved copies run last: a lesson whose exercises cannot be solved as documented fails CI.
-test: setup test-unit test-notebooks solutions
+test: setup test-unit test-browser test-notebooks solutions
 
+# The fast unit tests only (no browser, no lesson executed): a minute or two.
 test-unit: setup
-	$(BIN)/pytest tests/ -p no:cacheprovider
+	$(BIN)/pytest tests/ -p no:cacheprovider --ignore=tests/browser
 
 test-notebooks: setup
 	$(BIN)/pytest $(NBVAL) notebooks/
@@ -71,7 +75,7 @@ clean:
 	rm -rf build .pytest_cache .hypothesis
 
 # ---- browser tests and static site (tests/browser/, tests/tools/build_site.py) ----
-# The browser tests also run in `make test` (they live under tests/); this runs them alone.
+# Drives JupyterLab in headless Chromium: every lesson run, every widget exercised.
 test-browser: setup
 	$(BIN)/pytest tests/browser -p no:cacheprovider
 

@@ -2,8 +2,9 @@
 
 Stored lessons carry no execution counts (they are noise in diffs), but nbval treats
 a cell with outputs and no execution count as "unrun" and refuses to compare it. The
-compared cells are exactly those marked ``# NBVAL_CHECK_OUTPUT``; they are given an
-execution count in memory at collection time, and the files stay clean.
+compared cells are exactly those tagged ``nbval-check-output`` (a cell tag, so students
+never see a marker in the code); they are given an execution count in memory at
+collection time, and the files stay clean.
 
 An instructor who exports ``CNN_COURSE_REVEAL=1`` to present solutions would otherwise
 see every lesson's checks print solutions under test; tests run as a student does, so
@@ -14,7 +15,12 @@ import os
 
 os.environ.pop("CNN_COURSE_REVEAL", None)
 
-CHECK_MARK = "NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"
+
+
+def _is_checked(cell) -> bool:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return CHECK_TAG in tags or "NBVAL_CHECK_OUTPUT" in cell.get("source", "")
 
 
 def pytest_collection_modifyitems(items):
@@ -22,5 +28,5 @@ def pytest_collection_modifyitems(items):
         cell = getattr(item, "cell", None)  # only nbval's notebook cells have one
         if cell is None or cell.get("cell_type") != "code":
             continue
-        if cell.get("outputs") and cell.get("execution_count") is None and CHECK_MARK in cell.get("source", ""):
+        if cell.get("outputs") and cell.get("execution_count") is None and _is_checked(cell):
             cell["execution_count"] = 1

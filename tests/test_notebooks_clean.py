@@ -1,5 +1,5 @@
 """Stored lessons carry no noise: no execution counts, no widget state, and no outputs
-except those nbval compares (cells marked ``# NBVAL_CHECK_OUTPUT``)."""
+except those nbval compares (cells tagged ``nbval-check-output``)."""
 
 import sys
 from pathlib import Path

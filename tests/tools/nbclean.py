@@ -1,8 +1,8 @@
 """Keep stored lessons free of noise, and refresh the outputs the tests compare.
 
 A stored notebook carries no execution counts, no widget state and no outputs,
-except the outputs of cells whose source contains ``# NBVAL_CHECK_OUTPUT``: those
-are what ``pytest --nbval-lax`` compares against a fresh run.
+except the outputs of cells tagged ``nbval-check-output``: those are what
+``pytest --nbval-lax`` compares against a fresh run.
 
     python tests/tools/nbclean.py notebooks/*.ipynb            # strip in place
     python tests/tools/nbclean.py --check notebooks/*.ipynb    # exit 1 if any is not clean
@@ -22,14 +22,16 @@ from pathlib import Path
 
 import nbformat
 
-CHECK_MARK = "NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"
+# The old marker comment; students saw it in the code, so lessons use the tag instead.
+OLD_MARK = "NBVAL_CHECK_OUTPUT"
 # Cell metadata worth keeping: slides, exercise tags, and nothing a front end adds by itself.
 KEEP_CELL_METADATA = ("tags", "slideshow", "exercise")
 KEEP_NB_METADATA = ("kernelspec", "language_info")
 
 
 def is_checked(cell) -> bool:
-    return cell.cell_type == "code" and CHECK_MARK in cell.source
+    return cell.cell_type == "code" and (CHECK_TAG in cell.metadata.get("tags", []) or OLD_MARK in cell.source)
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -97,7 +99,7 @@ def problems(path: Path) -> list[str]:
         if cell.execution_count is not None:
             out.append(f"cell {i}: stores an execution count")
         if cell.outputs and not is_checked(cell):
-            out.append(f"cell {i}: stores outputs but is not a {CHECK_MARK} cell")
+            out.append(f"cell {i}: stores outputs but is not tagged {CHECK_TAG}")
     if not out and dumps(clean(nb)) != text:
         out.append("is not in the cleaned form (run: make clean-notebooks)")
     return out
