@@ -275,3 +275,60 @@ def test_wrong_module_number_is_caught(tmp_path):
     path = _write(tmp_path, cells, name="02_wrong_module.ipynb")
     with pytest.raises(AssertionError, match="expected helpers.exercises.lesson02"):
         test_exercises_are_wired_up(path)
+
+
+EXERCISE_HEADING = re.compile(r"\*\*Exercise\b(?:\s+(\d+))?|^#{2,4}\s+Exercise\b(?:\s+(\d+))?", re.MULTILINE)
+
+
+def exercise_headings(nb) -> list[tuple[int, int | None]]:
+    """(cell index, number or None) of each "Exercise N" heading in the lesson's markdown."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for m in EXERCISE_HEADING.finditer(cell.source):
+                number = m.group(1) or m.group(2)
+                out.append((i, int(number) if number else None))
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_exercise_n_is_checked_by_qn(path):
+    """"Exercise N" is checked by ``ex.qN``: exercises are numbered 1, 2, … in lesson order,
+    each heading carries its number, and the exercise cell under it is ``qN``, so
+    ``ex.q1.hint()`` always gives the first exercise's hint."""
+    nb = load(path)
+    cells = exercise_cells(nb)
+    if not cells:
+        return
+    names = [name for _, name in cells]
+    assert names == [f"q{k}" for k in range(1, len(names) + 1)], \
+        f"{path.name}: exercises appear in the order {names}; number them q1, q2, … in lesson order"
+    headings = exercise_headings(nb)
+    unnumbered = [i for i, number in headings if number is None]
+    assert not unnumbered, f"{path.name} cells {unnumbered}: say which exercise it is ('**Exercise N …**')"
+    assert [n for _, n in headings] == list(range(1, len(cells) + 1)), \
+        f"{path.name}: exercise headings are numbered {[n for _, n in headings]}, expected 1..{len(cells)}"
+    for (h, number), (i, name) in zip(headings, cells):
+        assert h < i, f"{path.name}: the exercise cell of Exercise {number} (cell {i}) comes before its heading (cell {h})"
+        assert name == f"q{number}", f"{path.name} cell {i}: Exercise {number} is checked by {name}, expected q{number}"
+
+
+def test_the_numbering_rule_catches_a_swap(tmp_path):
+    cells = [_md("# 01 · Demo"), _code("from helpers.exercises import lesson01 as ex"),
+             _md("**Exercise 1.** first"), _code("a = ...", "q2"), _md("**Exercise 2.** second"), _code("b = ...", "q1")]
+    path = _write(tmp_path, cells)
+    with pytest.raises(AssertionError, match="order"):
+        test_exercise_n_is_checked_by_qn(path)
+
+
+def test_the_numbering_rule_catches_an_unnumbered_heading(tmp_path):
+    cells = [_md("# 01 · Demo"), _md("**Exercise.** first"), _code("a = ...", "q1")]
+    with pytest.raises(AssertionError, match="say which exercise"):
+        test_exercise_n_is_checked_by_qn(_write(tmp_path, cells))
+
+
+def test_the_numbering_rule_catches_a_heading_that_names_another_exercise(tmp_path):
+    cells = [_md("# 01 · Demo"), _md("**Exercise 2.** first"), _code("a = ...", "q1"),
+             _md("**Exercise 1.** second"), _code("b = ...", "q2")]
+    with pytest.raises(AssertionError, match="numbered"):
+        test_exercise_n_is_checked_by_qn(_write(tmp_path, cells))

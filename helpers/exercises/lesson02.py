@@ -28,10 +28,10 @@ def _test_images(seed: int = 0, n: int = 6) -> np.ndarray:
     return images
 
 
-# q1: scale to [0, 1] -------------------------------------------------------------------
+# q2: scale to [0, 1] -------------------------------------------------------------------
 
 
-def _check_q1(to_unit_range: Any) -> Result:
+def _check_q2(to_unit_range: Any) -> Result:
     if not callable(to_unit_range):
         return failed(f"`to_unit_range` should be a function, got {type(to_unit_range).__name__}.")
     images = _test_images()
@@ -59,10 +59,10 @@ def _check_q1(to_unit_range: Any) -> Result:
     return passed("0 stays 0, 255 becomes 1.0, and the dtype is float32.")
 
 
-q1 = Exercise(
-    name="q1",
+q2 = Exercise(
+    name="q2",
     title="Scale pixels to [0, 1]",
-    checker=_check_q1,
+    checker=_check_q2,
     hints=[
         "Two steps: make the numbers floats, then divide by the largest possible pixel value.",
         "`return images.astype(np.float32) / 255.0`",
@@ -74,10 +74,10 @@ q1 = Exercise(
 )
 
 
-# q2: standardize with training statistics ---------------------------------------------
+# q3: standardize with training statistics ---------------------------------------------
 
 
-def _check_q2(standardize: Any) -> Result:
+def _check_q3(standardize: Any) -> Result:
     if not callable(standardize):
         return failed(f"`standardize` should be a function, got {type(standardize).__name__}.")
     rng = np.random.default_rng(1)
@@ -106,10 +106,10 @@ def _check_q2(standardize: Any) -> Result:
     return passed("Both sets use the training mean and std; the training set now has mean 0 and std 1.")
 
 
-q2 = Exercise(
-    name="q2",
+q3 = Exercise(
+    name="q3",
     title="Standardize with training statistics only",
-    checker=_check_q2,
+    checker=_check_q3,
     hints=[
         "Compute one mean and one std, from `train` only, then apply `(x - mean) / std` to both sets.",
         "`mean, std = train.mean(), train.std()` then `return (train - mean) / std, (test - mean) / std`",
@@ -122,10 +122,10 @@ q2 = Exercise(
 )
 
 
-# q3: the uint8 trap (prediction) -------------------------------------------------------
+# q1: the uint8 trap (prediction) -------------------------------------------------------
 
 
-def _check_q3(answer: Any) -> Result:
+def _check_q1(answer: Any) -> Result:
     value = as_number(answer)
     if value is not None:
         if value == 300:
@@ -135,10 +135,10 @@ def _check_q3(answer: Any) -> Result:
     return check_scalar(answer, 44, name="wrapped")
 
 
-q3 = Exercise(
-    name="q3",
+q1 = Exercise(
+    name="q1",
     title="Predict: 200 + 100 in uint8",
-    checker=_check_q3,
+    checker=_check_q1,
     hints=[
         "A uint8 holds 256 values, 0..255. What happens to a car's odometer after its last value?",
         "The result is (200 + 100) mod 256.",

@@ -17,12 +17,12 @@ from helpers.exercises.core import (
 )
 
 
-# q1: count parameters (prediction) -----------------------------------------------------
+# q2: count parameters (prediction) -----------------------------------------------------
 
 _Q1_EXPECTED = 784 * 128 + 128 + 128 * 10 + 10  # 101,770
 
 
-def _check_q1(answer: Any) -> Result:
+def _check_q2(answer: Any) -> Result:
     value = as_number(answer)
     if value is not None:
         if value == 784 * 128 + 128 * 10:
@@ -35,10 +35,10 @@ def _check_q1(answer: Any) -> Result:
     return check_scalar(answer, _Q1_EXPECTED, name="n_params")
 
 
-q1 = Exercise(
-    name="q1",
+q2 = Exercise(
+    name="q2",
     title="Predict: parameters of a 784 → 128 → 10 MLP",
-    checker=_check_q1,
+    checker=_check_q2,
     hints=[
         "A dense layer from m inputs to n units has m × n weights and n biases. There are two layers.",
         "(784 × 128 + 128) + (128 × 10 + 10)",
@@ -49,10 +49,10 @@ q1 = Exercise(
 )
 
 
-# q2: build an MLP ---------------------------------------------------------------------------
+# q3: build an MLP ---------------------------------------------------------------------------
 
 
-def _check_q2(model: Any) -> Result:
+def _check_q3(model: Any) -> Result:
     import torch
     from torch import nn
 
@@ -83,10 +83,10 @@ def _check_q2(model: Any) -> Result:
     return passed(f"784 → 256 → ReLU → 10, {n:,} parameters, and it returns logits.")
 
 
-q2 = Exercise(
-    name="q2",
+q3 = Exercise(
+    name="q3",
     title="Build a 784 → 256 → 10 MLP",
-    checker=_check_q2,
+    checker=_check_q3,
     hints=[
         "nn.Sequential takes the layers in order: flatten, dense, activation, dense.",
         "`nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))`",
@@ -96,10 +96,10 @@ q2 = Exercise(
 )
 
 
-# q3: softmax --------------------------------------------------------------------------------
+# q1: softmax --------------------------------------------------------------------------------
 
 
-def _check_q3(softmax: Any) -> Result:
+def _check_q1(softmax: Any) -> Result:
     if not callable(softmax):
         return failed(f"`softmax` should be a function, got {type(softmax).__name__}.")
     z = np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0], [-1.0, 3.0, 0.5]])
@@ -125,10 +125,10 @@ def _check_q3(softmax: Any) -> Result:
     return passed("Each row sums to 1, and large scores do not overflow.")
 
 
-q3 = Exercise(
-    name="q3",
+q1 = Exercise(
+    name="q1",
     title="Softmax, row by row and without overflow",
-    checker=_check_q3,
+    checker=_check_q1,
     hints=[
         "softmax(z)_k = exp(z_k) / Σ_j exp(z_j), computed for each row. Subtracting the row's maximum "
         "from every score first gives the same answer and keeps exp() from overflowing.",
