@@ -140,6 +140,10 @@ WIDGET_STEPS: dict[str, list[Step]] = {
         Step("arrow keys on the hidden-layers slider", ".cnn-parameter-counter .widget-image",
              press_slider(".cnn-parameter-counter", key="ArrowLeft", times=1, nth=0)),
     ],
+    ".cnn-softmax-explorer": [
+        Step("arrow keys on the first score's slider", ".cnn-softmax-explorer .widget-image",
+             press_slider(".cnn-softmax-explorer", times=5, nth=0)),
+    ],
     ".cnn-gd-explorer": [
         Step("arrow keys on the learning-rate slider", ".cnn-gd-explorer .widget-image",
              press_slider(".cnn-gd-explorer", times=4, nth=0)),
@@ -186,7 +190,7 @@ EXPECTED_WIDGETS: dict[str, list[str]] = {
     "00": [".cnn-widget-check"],
     "01": [".cnn-digit-browser"],
     "06": [".cnn-conv-stepper", ".cnn-kernel-editor", ".cnn-conv-size-explorer"],
-    "03": [".cnn-parameter-counter"],
+    "03": [".cnn-parameter-counter", ".cnn-softmax-explorer"],
     "04": [".cnn-gd-explorer"],
     "07": [".cnn-pool-stepper"],
     "09": [".cnn-feature-maps", ".cnn-draw-digit"],
