@@ -84,17 +84,20 @@ def test_q4_to_chw(mnist):
     assert_unattempted(ex.q4, template)
 
 
-def test_q5_most_common_digit(mnist):
+def test_q5_inkiest_digit(mnist):
     images, labels = mnist
-    counts = np.bincount(labels)
-    answer = solved(ex.q5, images, labels)["most_common_digit"]
-    assert answer == counts.argmax()
+    ink = (images > 0).sum(axis=(1, 2))
+    per_digit = np.array([ink[labels == d].mean() for d in range(10)])
+    answer = solved(ex.q5, images, labels)["inkiest_digit"]
+    assert answer == per_digit.argmax()
     assert_passed(ex.q5, answer)
-    assert_failed(ex.q5, int(counts.max()), match="how many times")
-    assert_failed(ex.q5, int(counts.argmin()), match="rarest")
+    assert_passed(ex.q5, np.int64(answer))
+    assert_failed(ex.q5, int(per_digit.argmin()), match="least")
+    assert_failed(ex.q5, int(round(per_digit.max())), match="how many pixels")
+    runner_up = int(np.argsort(per_digit)[-2])
+    assert_failed(ex.q5, runner_up, match="another digit uses more")
+    assert_failed(ex.q5, int(np.bincount(labels).argmax()), match="another digit uses more|least")  # most common, not inkiest
     assert_failed(ex.q5, str(answer), match="text")
-    assert_failed(ex.q5, (answer + 1) % 10 if (answer + 1) % 10 != counts.argmin() else (answer + 2) % 10,
-                  match="should be")
     assert_failed(ex.q5, 42, match="from 0 to 9")
     assert_unattempted(ex.q5, None)
 

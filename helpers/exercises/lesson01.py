@@ -23,6 +23,7 @@ from helpers.exercises.core import (
     check_scalar,
     check_shape,
     failed,
+    passed,
 )
 
 
@@ -173,34 +174,50 @@ q4 = Exercise(
 )
 
 
-# q5: class balance -----------------------------------------------------------------
+# q5: which digit uses the most ink (predict, then compute) -------------------------
+
+
+def _ink_per_digit() -> np.ndarray:
+    """(10,) mean number of inked pixels (value > 0) per training image of each digit."""
+    images, labels = _mnist_train()
+    ink = (images > 0).sum(axis=(1, 2))
+    return np.array([ink[labels == d].mean() for d in range(10)])
 
 
 def _check_q5(answer: Any) -> Result:
-    counts = np.bincount(_mnist_train()[1], minlength=10)
+    ink = _ink_per_digit()
     if isinstance(answer, str):
-        return failed(f"`most_common_digit` should be a number from 0 to 9, got the text {answer!r}.")
-    got = _as_int(answer, "most_common_digit")
-    expected = int(counts.argmax())
-    if got == int(counts.max()):
-        return failed(f"{got} is how many times the most common digit appears. Give the digit itself "
-                      "(the position of the largest count).")
-    if got == int(counts.argmin()):
-        return failed(f"{got} is the rarest digit in the training set, not the most common one.")
+        return failed(f"`inkiest_digit` should be a number from 0 to 9, got the text {answer!r}.")
+    got = _as_int(answer, "inkiest_digit")
     if not 0 <= got <= 9:
-        return failed(f"`most_common_digit` should be a digit from 0 to 9, got {got}.")
-    return check_scalar(got, expected, name="most_common_digit")
+        if abs(got - ink.max()) < 1:
+            return failed(f"{got} is how many pixels the inkiest digit uses on average. Give the digit itself "
+                          "(the position of the largest average).")
+        return failed(f"`inkiest_digit` should be a digit from 0 to 9, got {got}.")
+    expected = int(ink.argmax())
+    if got == int(ink.argmin()):
+        return failed(f"{got} is the digit with the *least* ink ({ink[got]:.0f} pixels on average): "
+                      "you may have taken the smallest average instead of the largest.")
+    if got != expected:
+        return failed(f"Digit {got} uses {ink[got]:.0f} inked pixels on average; another digit uses more. "
+                      "Average the ink of each digit's images separately, then take the largest.")
+    return passed(f"Digit {expected} uses the most ink: {ink[expected]:.0f} pixels on average, against "
+                  f"{ink.min():.0f} for digit {int(ink.argmin())}. Was your guess right? A closed loop drawn "
+                  "wide covers more pixels than a single stroke.")
 
 
 q5 = Exercise(
     name="q5",
-    title="Which digit is the most common in the training set?",
+    title="Which digit uses the most ink?",
     checker=_check_q5,
     hints=[
-        "Count how often each label appears, then find the label with the largest count.",
-        "`np.bincount(labels)` gives the ten counts; `.argmax()` gives the position of the largest.",
+        "For every image count its inked pixels (`images > 0`, summed over rows and columns), then average "
+        "those counts separately for each label.",
+        "`ink = (images > 0).sum(axis=(1, 2))`, then `[ink[labels == d].mean() for d in range(10)]` and "
+        "`np.argmax` of that list.",
     ],
-    solution="most_common_digit = int(np.bincount(labels).argmax())",
-    answer_names=["most_common_digit"],
+    solution='''ink = (images > 0).sum(axis=(1, 2))
+inkiest_digit = int(np.argmax([ink[labels == d].mean() for d in range(10)]))''',
+    answer_names=["inkiest_digit"],
     kind="prediction",
 )
