@@ -49,10 +49,14 @@ def test_q2_max_pool():
 def test_q3_shape_through_the_stack():
     assert_passed(ex.q3, solution(ex.q3))
     # the same answer computed by torch layers
-    out = F.max_pool2d(F.relu(torch.nn.Conv2d(1, 32, 3)(torch.zeros(1, 1, 28, 28))), 2)
+    stack = torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                torch.nn.Conv2d(16, 24, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2))
+    out = stack(torch.zeros(1, 1, 28, 28))
     assert_passed(ex.q3, tuple(out.shape[1:]))
-    assert_failed(ex.q3, (32, 26, 26), match="after the convolution")
-    assert_failed(ex.q3, (1, 13, 13), match="32 channels")
-    assert_failed(ex.q3, (32, 14, 14), match="trims")
-    assert_failed(ex.q3, (13, 13, 32), match="order")
+    assert_passed(ex.q3, list(out.shape[1:]))
+    assert_failed(ex.q3, (24, 5, 5), match="padding 1")
+    assert_failed(ex.q3, (24, 12, 12), match="after the second convolution")
+    assert_failed(ex.q3, (16, 6, 6), match="last convolution only")
+    assert_failed(ex.q3, (24, 7, 7), match="trims")
+    assert_failed(ex.q3, (6, 6, 24), match="order|shape")
     assert_unattempted(ex.q3, ...)

@@ -116,44 +116,53 @@ def max_pool_2x2(x):
 
 # q3: what shape comes out of a conv -> ReLU -> pool stack? ------------------------------
 
-Q3_FILTERS, Q3_K, Q3_POOL = 32, 3, 2
+# Block 1: 16 filters of 3×3 with padding 1 ("same"), ReLU, 2×2 max pooling;
+# block 2: 24 filters of 3×3 without padding, ReLU, 2×2 max pooling. Not the stack the
+# lesson prints, so the answer has to be worked out.
+Q3_BLOCKS = ((16, 3, 1), (24, 3, 0))  # (filters, kernel size, padding)
+Q3_POOL = 2
 
 
 def q3_expected() -> tuple[int, int, int]:
-    """(F, H, W) after conv (32 filters, 3×3, no padding) → ReLU → 2×2 max pooling on (1, 28, 28)."""
-    side = output_size(28, Q3_K)  # 26
-    side = output_size(side, Q3_POOL, Q3_POOL)  # 13
-    return (Q3_FILTERS, side, side)
+    """(F, H, W) after the two blocks of ``Q3_BLOCKS`` on a (1, 28, 28) digit: (24, 6, 6)."""
+    side = 28
+    for _, k, pad in Q3_BLOCKS:
+        side = output_size(side, k, 1, pad)
+        side = output_size(side, Q3_POOL, Q3_POOL)
+    return (Q3_BLOCKS[-1][0], side, side)
 
 
 def _check_q3(answer: Any) -> Result:
     expected = q3_expected()
     if isinstance(answer, (tuple, list)) and len(answer) == 3:
         got = tuple(answer)
-        if got == (Q3_FILTERS, 26, 26):
-            return failed(f"`shape_after` should be {expected}, got {got}: that is after the convolution; "
-                          "pooling then halves the height and width.")
-        if got == (1, 13, 13):
-            return failed(f"`shape_after` should be {expected}, got {got}: each of the {Q3_FILTERS} filters "
-                          "gives its own feature map, so there are 32 channels.")
-        if got == (Q3_FILTERS, 14, 14):
-            return failed(f"`shape_after` should be {expected}, got {got}: without padding a 3×3 kernel "
-                          "trims one pixel on each side (28 → 26) before pooling.")
+        if got == (24, 5, 5):
+            return failed(f"`shape_after` should be {expected}, got {got}: the first convolution has padding 1, "
+                          "so it keeps 28 × 28 (it does not trim the border).")
+        if got == (24, 12, 12):
+            return failed(f"`shape_after` should be {expected}, got {got}: that is after the second convolution; "
+                          "its pooling halves height and width once more.")
+        if got == (16, 6, 6) or got == (40, 6, 6):
+            return failed(f"`shape_after` should be {expected}, got {got}: the channels are the number of filters "
+                          "of the last convolution only (24); earlier channels are its input, not its output.")
+        if got == (24, 7, 7):
+            return failed(f"`shape_after` should be {expected}, got {got}: without padding the second 3×3 "
+                          "convolution trims one pixel on each side (14 → 12) before pooling.")
     result = check_shape(answer, expected, name="shape_after")
-    return passed(f"`shape_after` = {expected}: 28 → 26 (3×3 conv, no padding) → 13 (2×2 pooling); "
-                  f"ReLU keeps the shape.") if result.ok else result
+    return passed(f"`shape_after` = {expected}: 28 → 28 (3×3, padding 1) → 14 (pool) → 12 (3×3, no padding) "
+                  "→ 6 (pool), with 24 channels from the last convolution.") if result.ok else result
 
 
 q3 = Exercise(
     name="q3",
-    title="Shape after conv (32 filters, 3×3) → ReLU → 2×2 max pooling on a (1, 28, 28) digit",
+    title="Shape after two conv → ReLU → pool blocks on a (1, 28, 28) digit",
     checker=_check_q3,
     hints=[
-        "Go one layer at a time: the convolution sets the number of channels and trims the border; "
-        "ReLU changes no shape; pooling divides height and width by 2.",
-        "28 − 3 + 1 = 26, then 26 // 2 = 13, with 32 channels.",
+        "Go one layer at a time: output = (input + 2·padding − kernel) // stride + 1 for each convolution; "
+        "ReLU changes no shape; each 2×2 pooling halves height and width (rounding down).",
+        "28 + 2 − 3 + 1 = 28, then 14; 14 − 3 + 1 = 12, then 6; the last convolution has 24 filters.",
     ],
-    solution="shape_after = (32, 13, 13)",
+    solution="shape_after = (24, 6, 6)",
     answer_names=["shape_after"],
     kind="prediction",
 )
