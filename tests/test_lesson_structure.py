@@ -332,3 +332,57 @@ def test_the_numbering_rule_catches_a_heading_that_names_another_exercise(tmp_pa
              _md("**Exercise 1.** second"), _code("b = ...", "q2")]
     with pytest.raises(AssertionError, match="numbered"):
         test_exercise_n_is_checked_by_qn(_write(tmp_path, cells))
+
+
+# --- The test set is looked at once, at the end: never used to validate or tune ----------
+
+TRAINING_CALLS = {"fit": 2, "train_recipe": 2}  # function name -> position of its validation argument
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | \
+           {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+
+
+def validation_sets_of_training_calls(source: str) -> list[tuple[str, set[str]]]:
+    """(function, names in its validation argument) for every fit / train_recipe call in ``source``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython: `%time fit(...)` keeps its code, `!shell` lines go
+        lines = [re.sub(r"^\s*%+\w+\s*", "", l) for l in source.splitlines() if not l.lstrip().startswith("!")]
+        tree = ast.parse("\n".join(lines))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if name not in TRAINING_CALLS:
+            continue
+        position = TRAINING_CALLS[name]
+        val = node.args[position] if len(node.args) > position else \
+            next((k.value for k in node.keywords if k.arg == "val"), None)
+        found.append((name, _names_in(val) if val is not None else set()))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_no_lesson_validates_or_tunes_on_the_test_set(path):
+    """Every ``fit`` / ``train_recipe`` call in a lesson watches a validation split (or none),
+    never the test split: choosing epochs, checkpoints or settings by test accuracy would
+    make the final test number a tuned one."""
+    nb = load(path)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not re.search(r"\b(fit|train_recipe)\(", cell.source):
+            continue
+        for name, names in validation_sets_of_training_calls(cell.source):
+            leaks = sorted(n for n in names if "test" in n.lower())
+            assert not leaks, (f"{path.name} cell {i}: {name}(...) validates on {leaks}; carve a validation "
+                               "split from the training data and look at the test set once, at the end")
+
+
+def test_the_test_set_rule_catches_a_leak():
+    assert validation_sets_of_training_calls("h = fit(m, (x, y), (x_test, y_test), epochs=1)") == \
+        [("fit", {"x_test", "y_test"})]
+    assert validation_sets_of_training_calls("fit(m, train, val=test_pair, epochs=1)") == [("fit", {"test_pair"})]
+    assert validation_sets_of_training_calls("train_recipe(R, train, data.test)")[0][1] >= {"test"}
+    assert validation_sets_of_training_calls("%time fit(m, train, None, epochs=1)") == [("fit", set())]
