@@ -30,7 +30,7 @@ def conv_cases(draw):
     channels = draw(st.integers(1, 3))
     filters = draw(st.integers(1, 4))
     kh, kw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
-    ph, pw = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    ph, pw = draw(st.integers(0, min(3, kh - 1))), draw(st.integers(0, min(3, kw - 1)))  # conv2d allows kernel - 1
     h = draw(st.integers(max(1, kh - 2 * ph), 12))
     w = draw(st.integers(max(1, kw - 2 * pw), 12))
     sh, sw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
@@ -171,6 +171,17 @@ def test_hand_worked_pooling():
     np.testing.assert_array_equal(pool2d(x, size=3, stride=1), [[5, 6], [8, 8]])
 
 
+def test_padding_limit_is_kernel_minus_one():
+    # kernel - 1 per side is the "full" correlation: the corner output cells see one pixel each
+    image, kernel = np.arange(1.0, 10).reshape(3, 3), np.ones((2, 2))
+    full = conv2d(image, kernel, padding=1)
+    expected = F.conv2d(torch.from_numpy(image[None, None]), torch.from_numpy(kernel[None, None]), padding=1)[0, 0]
+    np.testing.assert_allclose(full, expected.numpy())
+    assert full[0, 0] == image[0, 0] and full[-1, -1] == image[-1, -1]
+    # output_size is the bare formula: one axis, and no limit (the lesson 06 explorer shows any padding)
+    assert output_size(5, 1, 1, 3) == 11
+
+
 def test_kernels_table():
     assert set(KERNELS) == {"identity", "box blur", "gaussian blur", "sharpen", "outline", "sobel x", "sobel y"}
     for name, kernel in KERNELS.items():
@@ -228,6 +239,9 @@ def test_steps_agree_with_conv_and_pool():
         (lambda: output_size(5, 3, stride=0), ValueError, ["stride", "0"]),
         (lambda: output_size(5, 3, padding=-2), ValueError, ["padding", "-2"]),
         (lambda: output_size(5.0, 3), TypeError, ["n", "5.0"]),
+        (lambda: output_size(5, 3, padding=(1, 2)), TypeError, ["padding", "one axis", "(1, 2)"]),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 3)), padding=20000), ValueError, ["padding", "at most", "2 rows", "20000"]),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 1)), padding=(1, 1)), ValueError, ["padding", "0 columns", "(1, 1)"]),
     ],
 )
 def test_errors_name_the_argument_and_shapes(call, error, words):
