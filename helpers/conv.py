@@ -42,6 +42,8 @@ __all__ = [
     "conv2d_batch",
     "conv2d_loops",
     "conv2d_steps",
+    "conv_as_matrix",
+    "im2col",
     "output_size",
     "pad2d",
     "pool2d",
@@ -694,3 +696,60 @@ def pool2d_backward(
             for v in range(pw):
                 grad[:, u : u + (out_h - 1) * sh + 1 : sh, v : v + (out_w - 1) * sw + 1 : sw] += share
     return grad[0] if two_d else grad
+
+
+# --------------------------------------------------------------------------------------
+# Convolution as a matrix (lesson 06)
+# --------------------------------------------------------------------------------------
+
+
+def im2col(
+    image: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] = 1, padding: Padding = 0
+) -> np.ndarray:
+    """Every window of the image as one column of a matrix ("image to columns"). (Lesson 06.)
+
+    image: (H, W) or (C, H, W); kernel_size: int or (kh, kw); stride, padding as for :func:`conv2d`.
+    Returns (C * kh * kw, H' * W'): column number i * W' + j holds the window of output cell
+    (i, j), channel by channel, each read row by row (the order of ``torch.nn.functional.unfold``).
+    Then a whole convolution is one matrix product:
+    ``kernel.reshape(F, -1) @ im2col(image, (kh, kw))`` is conv2d's output as (F, H' * W').
+    Libraries run convolutions this way because one big matrix product is very fast.
+    """
+    kh, kw = _pair(kernel_size, "kernel_size", 1)
+    x3, _ = _image_3d(image)
+    plan = _plan(x3, np.zeros((x3.shape[0], kh, kw)), stride, padding, None)
+    windows = _windows(plan.x, kh, kw, *plan.stride)  # (C, H', W', kh, kw)
+    return windows.transpose(0, 3, 4, 1, 2).reshape(x3.shape[0] * kh * kw, -1)
+
+
+def conv_as_matrix(
+    kernel: np.ndarray, image_shape: tuple[int, int], stride: int | tuple[int, int] = 1, padding: Padding = 0
+) -> np.ndarray:
+    """The dense weight matrix that a 2-D convolution is. (Lesson 06.)
+
+    kernel: (kh, kw); image_shape: (H, W); stride, padding as for :func:`conv2d`.
+    Returns M of shape (H' * W', H * W) with ``M @ image.ravel() == conv2d(image, kernel,
+    stride, padding).ravel()``: row i * W' + j is output cell (i, j), column r * W + c is input
+    pixel (r, c). Each row holds the kh * kw kernel weights at the pixels of its window and
+    zeros elsewhere (local connectivity), and every row holds the same weights (weight sharing).
+    Pass ``np.arange(1, kh * kw + 1).reshape(kh, kw)`` as the kernel to see which weight sits where.
+    """
+    k = _as_numeric_array(kernel, "kernel")
+    if k.ndim != 2:
+        raise ValueError(f"kernel must have shape (kh, kw), got shape {k.shape}")
+    if not (isinstance(image_shape, (tuple, list)) and len(image_shape) == 2):
+        raise ValueError(f"image_shape must be a pair (H, W), got {image_shape!r}")
+    h, w = _pair(tuple(image_shape), "image_shape", 1)
+    plan = _plan(np.zeros((h, w)), k, stride, padding, None)
+    kh, kw = k.shape
+    (top, _), (left, _) = _padding(padding, kh, kw, plan.stride)
+    out_h, out_w = plan.out_shape
+    matrix = np.zeros((out_h * out_w, h * w), dtype=_float_dtype(k))
+    for i in range(out_h):
+        for j in range(out_w):
+            for u in range(kh):
+                for v in range(kw):
+                    r, c = i * plan.stride[0] + u - top, j * plan.stride[1] + v - left  # pixel under weight (u, v)
+                    if 0 <= r < h and 0 <= c < w:  # on the padding the weight meets a zero: no entry
+                        matrix[i * out_w + j, r * w + c] = k[u, v]
+    return matrix

@@ -15,6 +15,8 @@ from helpers.conv import (
     conv2d_batch,
     conv2d_loops,
     conv2d_steps,
+    conv_as_matrix,
+    im2col,
     output_size,
     pad2d,
     pool2d,
@@ -124,6 +126,44 @@ def test_output_size_matches_torch(n, k, s, p):
         return
     out = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p)
     assert output_size(n, k, s, p) == out.shape[-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_cases())
+def test_im2col_matches_torch_unfold_and_gives_conv2d(case):
+    image, kernel, _, stride, padding = case
+    cols = im2col(image, kernel.shape[2:], stride, padding)
+    unfold = F.unfold(torch.from_numpy(image[None]), kernel.shape[2:], padding=padding, stride=stride)[0].numpy()
+    np.testing.assert_allclose(cols, unfold)
+    out = conv2d(image, kernel, stride, padding)
+    np.testing.assert_allclose((kernel.reshape(len(kernel), -1) @ cols).reshape(out.shape), out, rtol=1e-10, atol=1e-10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_cases())
+def test_conv_as_matrix_times_image_is_conv2d(case):
+    image, kernel, _, stride, padding = case
+    image, kernel = image[0], kernel[0, 0]
+    matrix = conv_as_matrix(kernel, image.shape, stride, padding)
+    expected = torch_conv(image[None], kernel[None, None], np.zeros(1), stride, padding)[0]
+    assert matrix.shape == (expected.size, image.size)
+    np.testing.assert_allclose(matrix @ image.ravel(), expected.ravel(), rtol=1e-10, atol=1e-10)
+
+
+def test_conv_as_matrix_is_banded_and_tied():
+    labels = np.arange(1, 10).reshape(3, 3)
+    matrix = conv_as_matrix(labels, (5, 5))
+    assert matrix.shape == (9, 25)
+    # every row holds each of the nine weights exactly once: shared, and 25 - 9 = 16 zeros per row
+    for row in matrix:
+        assert sorted(row[row != 0]) == list(range(1, 10))
+    assert (matrix == 0).sum() == 9 * 16
+    # output (0, 0) sees pixels (0..2, 0..2): weight 1 on pixel 0, weight 9 on pixel 2 * 5 + 2
+    assert matrix[0, 0] == 1 and matrix[0, 12] == 9 and matrix[0, 3] == 0
+    with pytest.raises(ValueError, match="kernel must have shape"):
+        conv_as_matrix(np.ones((1, 3, 3)), (5, 5))
+    with pytest.raises(ValueError, match="image_shape"):
+        conv_as_matrix(np.ones((3, 3)), 5)
 
 
 # ----------------------------------------------------------------------------- by hand
