@@ -22,7 +22,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help setup data lab test test-unit test-notebooks test-browser bench site solutions clean-notebooks clean
+.PHONY: help setup data lab test test-unit test-notebooks test-browser bench site solutions grade clean-notebooks clean
 
 help:
 	@echo "make lab              set up, then open JupyterLab on notebooks/00_start_here.ipynb ($(HOST):$(PORT))"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench            run the benchmarks (writes build/bench.json)"
 	@echo "make site             build the executed course as a static web site in build/site/"
 	@echo "make solutions        write solved copies of the lessons to build/solutions/ and execute them"
+	@echo "make grade SUBMISSIONS=folder   execute a class's notebooks, re-check every exercise, write build/grades/"
 	@echo "make clean-notebooks  strip outputs and execution counts from stored lessons"
 
 setup: $(STAMP) data
@@ -67,6 +68,12 @@ bench: setup
 # Solved copies of every lesson in build/solutions/, executed; fails if any check does not pass.
 solutions: setup
 	$(BIN)/python tests/tools/make_solutions.py
+
+# Grade a class: every submitted notebook executed in a fresh kernel with time limits, every
+# exercise re-checked by the course's own checkers; writes build/grades/grades.csv and summary.md.
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
+	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --out build/grades
 
 clean-notebooks: $(STAMP)
 	$(BIN)/python tests/tools/nbclean.py notebooks/*.ipynb

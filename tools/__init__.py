@@ -1,0 +1,1 @@
+"""Authoring and teaching tools beside the course: executing, grading and publishing lessons."""
