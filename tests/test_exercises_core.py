@@ -508,3 +508,76 @@ def test_as_number():
     assert as_number(3) == 3 and as_number(np.uint8(255)) == 255 and as_number(np.array([2.5])) == 2.5
     assert as_number(torch.tensor(4)) == 4
     assert as_number(np.zeros(3)) is None and as_number("3") is None and as_number(True) is None
+
+
+# ---------------------------------------------------------------------------- running student code safely
+
+
+def _fn_exercise(**kw):
+    from helpers.exercises.core import Exercise, check_function
+
+    return Exercise("q1", "t", lambda f: check_function(f, [((1,), 1)]), ["h"], "f = 1", ["f"], **kw)
+
+
+def test_a_student_function_that_never_returns_fails_after_the_time_limit():
+    import time as _time
+
+    ex = _fn_exercise(time_limit=0.5)
+
+    def forever(x):
+        while True:
+            pass
+
+    start = _time.perf_counter()
+    r = ex.evaluate(forever)
+    assert r.status == "failed" and "longer than 0.5 s" in r.message and "loop that never ends" in r.message
+    assert _time.perf_counter() - start < 5
+    assert ex.evaluate(lambda x: x).status == "passed"
+    _time.sleep(0.7)  # a finished check leaves no timeout behind to land later
+
+
+def test_exit_in_student_code_fails_the_check_and_stop_propagates():
+    import sys as _sys
+
+    ex = _fn_exercise()
+    r = ex.evaluate(lambda x: _sys.exit(0))
+    assert r.status == "failed" and "exit()" in r.message
+
+    def pressed_stop(x):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ex.evaluate(pressed_stop)
+
+
+def test_an_unwritable_check_log_never_makes_check_fail(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_CHECK_LOG", str(tmp_path / "no-such-folder" / "log.jsonl"))
+    ex = _fn_exercise()
+    assert ex.check(lambda x: x).status == "passed"
+
+
+@pytest.mark.parametrize("answer", [float("nan"), np.float32("nan"), np.array([1.0, np.nan]), [0.5, float("nan")]])
+def test_nan_never_passes(answer):
+    from helpers.exercises.core import Exercise, passed
+
+    ex = Exercise("q1", "t", lambda a: passed(), ["h"], "a = 1", ["a"])  # a checker that would accept anything
+    assert ex.evaluate(answer).status == "failed"
+
+
+@pytest.mark.parametrize("answer", [192, np.int64(192), np.int32(192), np.float32(192.0), 192.0,
+                                    np.array(192), "torch0d"])
+def test_as_count_accepts_numpy_and_torch_whole_numbers(answer):
+    import torch
+
+    from helpers.exercises.core import as_count
+
+    if answer == "torch0d":
+        answer = torch.tensor(192)
+    assert as_count(answer) == 192 and type(as_count(answer)) is int
+
+
+@pytest.mark.parametrize("answer", [True, 191.5, float("nan"), float("inf"), "192", np.arange(2), None])
+def test_as_count_rejects_what_is_not_a_whole_number(answer):
+    from helpers.exercises.core import as_count
+
+    assert as_count(answer) is None

@@ -53,3 +53,8 @@ def test_q3_mistakes():
         v = mu * v + g
         return w - lr * v, v
     assert_passed(ex.q3, torch_style)
+
+
+def test_q3_an_answer_of_the_wrong_shape_never_passes():
+    assert_failed(ex.q3, lambda w, v, g, lr, m: (0.0, 0.0), match=r"shape")
+    assert_failed(ex.q3, lambda w, v, g, lr, m: (np.zeros((1, 3)), v), match=r"shape")

@@ -137,3 +137,7 @@ def test_q3_test_model_really_depends_on_the_angle():
     upright = (model(x).argmax(1) == y).float().mean().item()
     upside_down = (model(rotate(x, 180)).argmax(1) == y).float().mean().item()
     assert upright == 1.0 and upside_down == 0.0
+
+
+def test_q3_an_answer_of_nan_never_passes():
+    assert_failed(ex.q3, lambda model, x, y, angles: [float("nan")] * len(angles), match="NaN")

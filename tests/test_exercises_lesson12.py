@@ -63,3 +63,11 @@ def test_q3_template_is_unattempted():
         ...
 
     assert_unattempted(ex.q3, global_avg_pool)
+
+
+def test_q1_accepts_the_right_count_as_any_numeric_type():
+    import numpy as np
+
+    for answer in (np.int64(73856), np.int32(73856), 73856.0, np.float32(73856), torch.tensor(73856), np.array(73856)):
+        assert_passed(ex.q1, answer)
+    assert_failed(ex.q1, 73856.5, match="whole number")

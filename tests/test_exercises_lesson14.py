@@ -20,7 +20,7 @@ def test_q1_common_mistakes():
     assert_failed(ex.q1, 191, match="off by one")
     assert_failed(ex.q1, 200, match="shorter")
     assert_failed(ex.q1, 208, match="full")
-    assert_failed(ex.q1, 192.0, match="whole number")
+    assert_failed(ex.q1, 192.5, match="whole number")  # 192.0 is the right count and passes (see below)
 
 
 def test_q1_template_is_unattempted():
@@ -65,3 +65,12 @@ def test_q2_template_is_unattempted():
         ...
 
     assert_unattempted(ex.q2, sliding_dot)
+
+
+def test_q1_accepts_the_right_length_as_any_numeric_type():
+    import torch
+
+    for answer in (192.0, np.int64(192), np.float32(192), np.array(192), torch.tensor(192)):
+        assert_passed(ex.q1, answer)
+    assert_failed(ex.q1, 191.0, match="off by one")
+    assert_failed(ex.q1, 192.5, match="whole number")

@@ -45,6 +45,30 @@ def as_number(answer: Any) -> float | int | None:
     return value
 
 
+def as_count(answer: Any) -> int | None:
+    """The whole number ``answer`` holds, else None.
+
+    Accepts a Python int, numpy integers, a float with an integral value (``192.0``), and
+    0-d or one-element arrays and tensors of those; rejects bools, NaN, inf and fractions.
+    """
+    value = as_number(answer)
+    if value is None or (isinstance(value, float) and (not math.isfinite(value) or value != int(value))):
+        return None
+    return int(value)
+
+
+def contains_nan(answer: Any) -> bool:
+    """True if ``answer`` (a number, array, tensor, or list/tuple of them) holds a NaN."""
+    if isinstance(answer, (list, tuple)):
+        return any(contains_nan(a) for a in answer[:10_000])
+    if isinstance(answer, float) or isinstance(answer, np.floating):
+        return math.isnan(answer)
+    if isinstance(answer, np.ndarray) or _is_tensor(answer):
+        arr = _to_numpy(answer)
+        return np.issubdtype(arr.dtype, np.floating) and bool(np.isnan(arr).any())
+    return False
+
+
 def check_shape(answer: Any, expected: Sequence[int], *, name: str = "shape") -> Result:
     """Compare a shape (tuple, list, torch.Size) with ``expected``.
 

@@ -8,8 +8,24 @@ the display layer (:mod:`helpers.exercises.display`).
 The pieces live in small modules, all importable from here:
 :mod:`~helpers.exercises.result` (Result, passed, failed, unattempted, Failed, require),
 :mod:`~helpers.exercises.compare` (check_array, check_scalar, check_shape,
-check_function, check_choice, as_number, Case) and
+check_function, check_choice, as_number, as_count, Case) and
 :mod:`~helpers.exercises.templates` (is_template).
+
+Running student code safely (policy):
+
+- Time limit: :meth:`Exercise.evaluate` runs the checker (and so every call of the
+  student's code) under a time limit (``time_limit`` seconds, default
+  :data:`TIME_LIMIT_S`). A watchdog thread raises an exception in the calling thread
+  with ``PyThreadState_SetAsyncExc``; this works in a Jupyter kernel on Linux, macOS
+  and Windows, and keeps closures and globals (a subprocess would lose them). Limits:
+  the exception lands between Python bytecodes, so a single long C call (one huge
+  ``torch`` op, ``time.sleep``) is interrupted only when it returns, and a bare
+  ``except:`` in student code can swallow it (the timeout derives from BaseException,
+  so ``except Exception`` cannot).
+- ``SystemExit`` raised by student code (``exit()``, ``sys.exit()``) becomes a failed
+  result saying so; the kernel keeps running.
+- ``KeyboardInterrupt`` (the student pressed stop) propagates, as it should.
+- A NaN in the answer never passes. Writing the check log can never make a check fail.
 """
 
 from __future__ import annotations
@@ -19,12 +35,15 @@ import os
 import re
 import sys
 import textwrap
+import threading
 import types
 from typing import Any, Callable, Literal, Sequence
 
 from helpers.exercises.compare import (  # noqa: F401 - re-exported API
     Case,
+    as_count,
     as_number,
+    contains_nan,
     check_array,
     check_choice,
     check_function,
@@ -53,6 +72,50 @@ CHECK_LOG_ENV_VAR = "CNN_COURSE_CHECK_LOG"
 
 
 _REVEAL: bool | None = None
+
+TIME_LIMIT_S = 20.0  # seconds a check may run the student's code
+
+
+class _TimeLimit(BaseException):
+    """Raised in the checking thread when the student's code runs past the time limit."""
+
+
+class _Watchdog:
+    """Context manager: raise :class:`_TimeLimit` in this thread after ``seconds``."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.done = False
+        self.fired = False
+        self.thread_id = threading.get_ident()
+        self.timer: threading.Timer | None = None
+
+    def _fire(self) -> None:
+        import ctypes
+
+        with self.lock:
+            if self.done:
+                return
+            self.fired = True
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread_id), ctypes.py_object(_TimeLimit))
+
+    def __enter__(self) -> "_Watchdog":
+        if self.seconds is not None:
+            self.timer = threading.Timer(self.seconds, self._fire)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import ctypes
+
+        with self.lock:
+            self.done = True
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.fired:  # fired but maybe not yet delivered: clear it so it cannot land later
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread_id), None)
 
 
 def reveal_all(on: bool = True) -> None:
@@ -112,6 +175,7 @@ class Exercise:
         answer_names: Sequence[str],
         *,
         kind: Literal["code", "prediction"] = "code",
+        time_limit: float | None = None,
     ) -> None:
         if not isinstance(name, str) or not _IDENT.match(name):
             raise ValueError(f"name must be a Python identifier, got {name!r}")
@@ -142,6 +206,9 @@ class Exercise:
         self.solution_code = solution
         self.answer_names = list(answer_names)
         self.kind = kind
+        if time_limit is not None and (not isinstance(time_limit, (int, float)) or not time_limit > 0):
+            raise ValueError(f"time_limit: expected a positive number of seconds, got {time_limit!r}")
+        self.time_limit = time_limit
         self.module: str | None = sys._getframe(1).f_globals.get("__name__")
         self._hints_shown = 0
 
@@ -154,8 +221,20 @@ class Exercise:
             return unattempted()
         if _any_template(answer):
             return unattempted("Some parts still hold `...`: fill in every part, then run the cell again.")
+        if contains_nan(answer):
+            return failed(f"Your answer contains NaN (not a number): look for a division by zero, a log of 0 "
+                          f"or an overflow. Got {_describe(answer)}.")
+        limit = self.time_limit if self.time_limit is not None else TIME_LIMIT_S
         try:
-            result = self.checker(answer)
+            try:
+                with _Watchdog(limit):
+                    result = self.checker(answer)
+            except _TimeLimit:
+                return failed(f"Your function took longer than {fmt(limit)} s: look for a loop that never ends "
+                              "(a `while` whose condition never becomes false).")
+            except SystemExit:
+                return failed("Your code called `exit()` (or `sys.exit()`), which would stop the whole notebook: "
+                              "use `return` to hand back a value instead.")
         except Failed as f:
             return failed(f.message, f.details)
         except _Unattempted as u:
@@ -216,9 +295,12 @@ def _log_check(ex: Exercise, result: Result) -> None:
         return
     import json
 
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"exercise": ex.name, "module": getattr(ex, "module", None),
-                             "status": result.status, "message": result.message}) + "\n")
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"exercise": ex.name, "module": getattr(ex, "module", None),
+                                 "status": result.status, "message": result.message}) + "\n")
+    except Exception:  # noqa: BLE001 - logging can never make a check fail
+        pass
 
 
 def list_exercises(module: types.ModuleType) -> list[Exercise]:

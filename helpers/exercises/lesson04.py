@@ -119,7 +119,9 @@ def _check_q3(momentum_step: Any) -> Result:
         opt.step()
         plain = plain - lr * grad(plain)
         expected = ref.detach().numpy()
-        if w.shape == expected.shape and not np.allclose(w, expected, rtol=1e-6, atol=1e-9):
+        if w.shape != expected.shape:  # a shape mismatch never passes
+            return failed(check_array(w, expected, name=f"w after step {step}").message)
+        if not np.allclose(w, expected, rtol=1e-6, atol=1e-9):
             if np.allclose(w, plain):
                 return failed(f"After step {step} the weights match plain gradient descent: the velocity "
                               "is not used (or not carried over). Keep `velocity = momentum * velocity - lr * grad`.")

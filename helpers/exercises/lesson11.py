@@ -8,6 +8,7 @@ tiny model whose answer depends on the angle.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -160,6 +161,9 @@ def _check_q3(answer: Any) -> Result:
         got = [float(v) for v in got]
     except (TypeError, ValueError) as exc:
         raise Failed(f"`accuracy_vs_angle` should return a list of numbers, one per angle, got {got!r}") from exc
+    if not all(math.isfinite(g) for g in got):
+        return failed(f"`accuracy_vs_angle` returned {[round(g, 3) for g in got]}: an accuracy is a number "
+                      "between 0 and 1, never NaN or inf (an average over an empty batch?).")
     if len(got) != len(angles):
         return failed(f"`accuracy_vs_angle` should return one accuracy per angle ({len(angles)}), got {len(got)} values.")
     if all(abs(g - 100 * e) < 1e-4 for g, e in zip(got, expected)):

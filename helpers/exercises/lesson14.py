@@ -13,15 +13,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers.exercises.core import Exercise, Result, check_scalar, failed, passed
+from helpers.exercises.core import Exercise, Result, _describe, as_count, check_scalar, failed, passed
 
 
 # q1: output length ----------------------------------------------------------------------
 
 
 def _check_q1(answer: Any) -> Result:
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return failed(f"`out_length` should be a whole number (an int), got {type(answer).__name__}.")
+    answer_in = answer
+    answer = as_count(answer)  # int, numpy and torch integers, 0-d arrays, 192.0
+    if answer is None:
+        return failed(f"`out_length` should be a whole number (an int), got {_describe(answer_in)}.")
     expected = F.conv1d(torch.zeros(1, 1, 200), torch.zeros(1, 1, 9), stride=1).shape[-1]
     if answer == 200 - 9:
         return failed(f"`out_length` should be {expected}, got {answer}: off by one. Count the positions: the "
