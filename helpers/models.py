@@ -28,8 +28,10 @@ __all__ = [
     "MNIST_RECIPE",
     "Recipe",
     "TutorialCNN",
+    "adamw",
     "build_mlp",
     "count_parameters",
+    "one_cycle",
     "train_recipe",
 ]
 
@@ -192,10 +194,11 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
 
 
-def _one_cycle(max_lr: float, epochs: int) -> Callable[[torch.optim.Optimizer, int], object]:
+def one_cycle(max_lr: float, epochs: int) -> Callable[[torch.optim.Optimizer, int], object]:
     """A one-cycle schedule builder: warm up to ``max_lr``, then anneal to almost 0.
 
-    Stepped once per batch, over ``epochs * steps_per_epoch`` steps.
+    Stepped once per batch, over ``epochs * steps_per_epoch`` steps. Lesson 09 teaches it;
+    lesson 10's challenge check trains with it.
     """
 
     def build(optimizer: torch.optim.Optimizer, steps_per_epoch: int) -> object:
@@ -206,7 +209,9 @@ def _one_cycle(max_lr: float, epochs: int) -> Callable[[torch.optim.Optimizer, i
     return build
 
 
-def _adamw(lr: float, weight_decay: float) -> Callable[[nn.Module], torch.optim.Optimizer]:
+def adamw(lr: float, weight_decay: float) -> Callable[[nn.Module], torch.optim.Optimizer]:
+    """An AdamW optimizer builder (lesson 09): ``adamw(lr, weight_decay)(model)``."""
+
     def build(model: nn.Module) -> torch.optim.Optimizer:
         return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
 
@@ -217,8 +222,8 @@ _MNIST_EPOCHS = 2
 MNIST_RECIPE = Recipe(
     name="course_cnn_mnist",
     build_model=CourseCNN,
-    build_optimizer=_adamw(lr=5e-3, weight_decay=1e-4),
-    build_scheduler=_one_cycle(max_lr=5e-3, epochs=_MNIST_EPOCHS),
+    build_optimizer=adamw(lr=5e-3, weight_decay=1e-4),
+    build_scheduler=one_cycle(max_lr=5e-3, epochs=_MNIST_EPOCHS),
     scheduler_interval="batch",
     batch_size=128,
     epochs=_MNIST_EPOCHS,
@@ -234,8 +239,8 @@ _FASHION_EPOCHS = 6
 FASHION_RECIPE = Recipe(
     name="course_cnn_fashion",
     build_model=CourseCNN,
-    build_optimizer=_adamw(lr=5e-3, weight_decay=1e-4),
-    build_scheduler=_one_cycle(max_lr=5e-3, epochs=_FASHION_EPOCHS),
+    build_optimizer=adamw(lr=5e-3, weight_decay=1e-4),
+    build_scheduler=one_cycle(max_lr=5e-3, epochs=_FASHION_EPOCHS),
     scheduler_interval="batch",
     batch_size=128,
     epochs=_FASHION_EPOCHS,

@@ -15,15 +15,15 @@ def solved(exercise) -> dict:
     return ns
 
 
-def test_q1_conv_params():
-    answer = solved(ex.q1)["conv_params"]
+def test_q3_conv_params():
+    answer = solved(ex.q3)["conv_params"]
     assert answer == count_parameters(CourseCNN().features[4])  # the layer the question names
-    assert_passed(ex.q1, answer)
-    assert_failed(ex.q1, 32 * 16 * 25, match="forgot the biases")
-    assert_failed(ex.q1, 32 * 26, match="EVERY one of the 16 input channels")
-    assert_failed(ex.q1, 16 * (16 * 25 + 1), match="32 filters")
-    assert_failed(ex.q1, answer + 1)
-    assert_unattempted(ex.q1, ...)
+    assert_passed(ex.q3, answer)
+    assert_failed(ex.q3, 32 * 16 * 25, match="forgot the biases")
+    assert_failed(ex.q3, 32 * 26, match="EVERY one of the 16 input channels")
+    assert_failed(ex.q3, 16 * (16 * 25 + 1), match="32 filters")
+    assert_failed(ex.q3, answer + 1)
+    assert_unattempted(ex.q3, ...)
 
 
 def test_q2_shape():
@@ -39,15 +39,15 @@ def test_q2_shape():
     assert_unattempted(ex.q2, ...)
 
 
-def test_q3_dense_params():
-    answer = solved(ex.q3)["dense_params"]
+def test_q1_dense_params():
+    answer = solved(ex.q1)["dense_params"]
     assert answer == count_parameters(TutorialCNN().classifier[1])
-    assert_passed(ex.q3, answer)
-    assert_failed(ex.q3, 32 * 13 * 13 * 100, match="biases")
-    assert_failed(ex.q3, (32 * 26 * 26 + 1) * 100, match="pooling")
-    assert_failed(ex.q3, (32 * 14 * 14 + 1) * 100, match="13×13")
-    assert_unattempted(ex.q3, ...)
+    assert_passed(ex.q1, answer)
+    assert_failed(ex.q1, 32 * 13 * 13 * 100, match="biases")
+    assert_failed(ex.q1, (32 * 26 * 26 + 1) * 100, match="pooling")
+    assert_failed(ex.q1, (32 * 14 * 14 + 1) * 100, match="13×13")
+    assert_unattempted(ex.q1, ...)
 
 
 def test_every_exercise_is_tested():
-    assert [e.name for e in list_exercises(ex)] == ["q1", "q2", "q3"]
+    assert [e.name for e in list_exercises(ex)] == ["q3", "q2", "q1"]

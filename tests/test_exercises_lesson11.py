@@ -72,72 +72,72 @@ def test_q1_in_place_edit_fails():
     assert_failed(ex.q1, in_place, match="in place")
 
 
-# q2 --------------------------------------------------------------------------------
-
-
-def test_q2_reference_passes():
-    assert_passed(ex.q2, _solution(ex.q2))
-    assert_passed(ex.q2, "Rotate by 180 degrees ")
-
-
-def test_q2_wrong_choices_explain_why():
-    assert_failed(ex.q2, "rotate by 10 degrees", match="tilted")
-    assert_failed(ex.q2, "shift by 2 pixels", match="keeps the label")
-    assert_failed(ex.q2, "flip it", match="one of")
-    assert_failed(ex.q2, 180)
-
-
-def test_q2_template_is_unattempted():
-    assert_unattempted(ex.q2, ...)
-
-
 # q3 --------------------------------------------------------------------------------
 
 
 def test_q3_reference_passes():
     assert_passed(ex.q3, _solution(ex.q3))
+    assert_passed(ex.q3, "Rotate by 180 degrees ")
+
+
+def test_q3_wrong_choices_explain_why():
+    assert_failed(ex.q3, "rotate by 10 degrees", match="tilted")
+    assert_failed(ex.q3, "shift by 2 pixels", match="keeps the label")
+    assert_failed(ex.q3, "flip it", match="one of")
+    assert_failed(ex.q3, 180)
 
 
 def test_q3_template_is_unattempted():
+    assert_unattempted(ex.q3, ...)
+
+
+# q2 --------------------------------------------------------------------------------
+
+
+def test_q2_reference_passes():
+    assert_passed(ex.q2, _solution(ex.q2))
+
+
+def test_q2_template_is_unattempted():
     def accuracy_vs_angle(model, x, y, angles):
         ...
 
-    assert_unattempted(ex.q3, accuracy_vs_angle)
+    assert_unattempted(ex.q2, accuracy_vs_angle)
 
 
-def test_q3_forgetting_to_rotate():
+def test_q2_forgetting_to_rotate():
     def no_rotation(model, x, y, angles):
         return [(model(x).argmax(1) == y).float().mean().item() for _ in angles]
 
-    assert_failed(ex.q3, no_rotation, match="rotate")
+    assert_failed(ex.q2, no_rotation, match="rotate")
 
 
-def test_q3_percentages():
+def test_q2_percentages():
     def percent(model, x, y, angles):
         return [100 * (model(rotate(x, a)).argmax(1) == y).float().mean().item() for a in angles]
 
-    assert_failed(ex.q3, percent, match="fractions")
+    assert_failed(ex.q2, percent, match="fractions")
 
 
-def test_q3_error_rate():
+def test_q2_error_rate():
     def error_rate(model, x, y, angles):
         return [(model(rotate(x, a)).argmax(1) != y).float().mean().item() for a in angles]
 
-    assert_failed(ex.q3, error_rate, match="error rates")
+    assert_failed(ex.q2, error_rate, match="error rates")
 
 
-def test_q3_one_value_only():
-    assert_failed(ex.q3, lambda model, x, y, angles: [1.0], match="one accuracy per angle")
+def test_q2_one_value_only():
+    assert_failed(ex.q2, lambda model, x, y, angles: [1.0], match="one accuracy per angle")
 
 
-def test_q3_test_model_really_depends_on_the_angle():
+def test_q2_test_model_really_depends_on_the_angle():
     # otherwise "forgot to rotate" could not be told apart from a right answer
     model = ex._UprightDetector()
-    x, y = ex._q3_data()
+    x, y = ex._q2_data()
     upright = (model(x).argmax(1) == y).float().mean().item()
     upside_down = (model(rotate(x, 180)).argmax(1) == y).float().mean().item()
     assert upright == 1.0 and upside_down == 0.0
 
 
-def test_q3_an_answer_of_nan_never_passes():
-    assert_failed(ex.q3, lambda model, x, y, angles: [float("nan")] * len(angles), match="NaN")
+def test_q2_an_answer_of_nan_never_passes():
+    assert_failed(ex.q2, lambda model, x, y, angles: [float("nan")] * len(angles), match="NaN")

@@ -30,39 +30,39 @@ def test_q1_template_is_unattempted():
     assert_unattempted(ex.q1, ...)
 
 
-def test_q2_reference_passes():
-    assert_passed(ex.q2, _solution(ex.q2))
-
-
-def test_q2_common_mistakes():
-    assert_failed(ex.q2, 48, match="only the new maps")
-    assert_failed(ex.q2, 36, match="one layer")
-    assert_failed(ex.q2, 24, match="residual")
-    assert_failed(ex.q2, 100)
-
-
-def test_q2_template_is_unattempted():
-    assert_unattempted(ex.q2, ...)
-
-
 def test_q3_reference_passes():
     assert_passed(ex.q3, _solution(ex.q3))
 
 
 def test_q3_common_mistakes():
-    assert_failed(ex.q3, lambda x: x.mean(dim=(2, 3), keepdim=True), match="size-1")
-    assert_failed(ex.q3, lambda x: x.mean(dim=1), match="channels")
-    assert_failed(ex.q3, lambda x: x.mean(dim=2), match="one spatial axis")
-    assert_failed(ex.q3, lambda x: x.amax(dim=(2, 3)), match="max")
-    assert_failed(ex.q3, lambda x: x.sum(dim=(2, 3)), match="sum")
-    assert_failed(ex.q3, lambda x: None, match="return")
+    assert_failed(ex.q3, 48, match="only the new maps")
+    assert_failed(ex.q3, 36, match="one layer")
+    assert_failed(ex.q3, 24, match="residual")
+    assert_failed(ex.q3, 100)
 
 
 def test_q3_template_is_unattempted():
+    assert_unattempted(ex.q3, ...)
+
+
+def test_q2_reference_passes():
+    assert_passed(ex.q2, _solution(ex.q2))
+
+
+def test_q2_common_mistakes():
+    assert_failed(ex.q2, lambda x: x.mean(dim=(2, 3), keepdim=True), match="size-1")
+    assert_failed(ex.q2, lambda x: x.mean(dim=1), match="channels")
+    assert_failed(ex.q2, lambda x: x.mean(dim=2), match="one spatial axis")
+    assert_failed(ex.q2, lambda x: x.amax(dim=(2, 3)), match="max")
+    assert_failed(ex.q2, lambda x: x.sum(dim=(2, 3)), match="sum")
+    assert_failed(ex.q2, lambda x: None, match="return")
+
+
+def test_q2_template_is_unattempted():
     def global_avg_pool(x):
         ...
 
-    assert_unattempted(ex.q3, global_avg_pool)
+    assert_unattempted(ex.q2, global_avg_pool)
 
 
 def test_q1_accepts_the_right_count_as_any_numeric_type():

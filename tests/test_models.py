@@ -124,7 +124,7 @@ def test_standardization_constants_match_the_training_split():
 
 
 def test_train_recipe_runs_the_whole_schedule_and_learns():
-    from helpers.models import _adamw, _one_cycle, train_recipe
+    from helpers.models import adamw, one_cycle, train_recipe
 
     torch.manual_seed(0)
     x = torch.randn(512, 1, 28, 28)
@@ -132,11 +132,11 @@ def test_train_recipe_runs_the_whole_schedule_and_learns():
     holder = {}
 
     def build_optimizer(model):
-        holder["opt"] = _adamw(lr=0.01, weight_decay=0.0)(model)
+        holder["opt"] = adamw(lr=0.01, weight_decay=0.0)(model)
         return holder["opt"]
 
     recipe = Recipe(name="tiny", build_model=lambda: build_mlp((64,)), build_optimizer=build_optimizer,
-                    build_scheduler=_one_cycle(max_lr=0.01, epochs=3), scheduler_interval="batch",
+                    build_scheduler=one_cycle(max_lr=0.01, epochs=3), scheduler_interval="batch",
                     batch_size=64, epochs=3, mean=None, std=None)
     model, history = train_recipe(recipe, (x, y), (x, y), progress=False, device="cpu")
     assert history.epochs == [1, 2, 3]

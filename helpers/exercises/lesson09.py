@@ -24,33 +24,33 @@ def _params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-# q1: parameters of a convolution layer ----------------------------------------------
+# q3: parameters of a convolution layer ----------------------------------------------
 
 # The layer asked about: the second convolution of CourseCNN.
-_Q1_IN, _Q1_OUT, _Q1_K = 16, 32, 5
+_Q3_IN, _Q3_OUT, _Q3_K = 16, 32, 5
 
 
-def _check_q1(answer: Any) -> Result:
-    expected = _params(nn.Conv2d(_Q1_IN, _Q1_OUT, _Q1_K))
+def _check_q3(answer: Any) -> Result:
+    expected = _params(nn.Conv2d(_Q3_IN, _Q3_OUT, _Q3_K))
     value = as_number(answer)
     known = {
-        _Q1_OUT * _Q1_IN * _Q1_K * _Q1_K: "You counted the weights but forgot the biases: one per filter.",
-        _Q1_OUT * (_Q1_K * _Q1_K + 1): "Each filter has a 5×5 slice for EVERY one of the 16 input channels.",
-        _Q1_OUT * _Q1_K * _Q1_K: "Each filter has a 5×5 slice for every input channel, plus one bias.",
-        _Q1_OUT * (_Q1_IN * _Q1_K * _Q1_K + _Q1_IN): "There is one bias per filter (output channel), not one per input channel.",
-        _Q1_IN * (_Q1_IN * _Q1_K * _Q1_K + 1): "There are 32 filters (output channels), one per feature map produced.",
+        _Q3_OUT * _Q3_IN * _Q3_K * _Q3_K: "You counted the weights but forgot the biases: one per filter.",
+        _Q3_OUT * (_Q3_K * _Q3_K + 1): "Each filter has a 5×5 slice for EVERY one of the 16 input channels.",
+        _Q3_OUT * _Q3_K * _Q3_K: "Each filter has a 5×5 slice for every input channel, plus one bias.",
+        _Q3_OUT * (_Q3_IN * _Q3_K * _Q3_K + _Q3_IN): "There is one bias per filter (output channel), not one per input channel.",
+        _Q3_IN * (_Q3_IN * _Q3_K * _Q3_K + 1): "There are 32 filters (output channels), one per feature map produced.",
     }
     if value is not None and value in known:
         return failed(f"`conv_params` should be {expected}, got {value}. {known[value]}")
-    if value is not None and value == 12 * 12 * 16 * _Q1_OUT:
+    if value is not None and value == 12 * 12 * 16 * _Q3_OUT:
         return failed("The number of parameters does not depend on the image size: a filter is reused everywhere.")
     return check_scalar(answer, expected, name="conv_params")
 
 
-q1 = Exercise(
-    name="q1",
+q3 = Exercise(
+    name="q3",
     title="How many parameters has nn.Conv2d(16, 32, kernel_size=5)?",
-    checker=_check_q1,
+    checker=_check_q3,
     hints=[
         "A filter has one 5×5 grid of weights for each input channel, and one bias.",
         "Parameters = out_channels × (in_channels × 5 × 5 + 1).",
@@ -106,10 +106,10 @@ q2 = Exercise(
 )
 
 
-# q3: where the parameters of the tutorial CNN live -----------------------------------
+# q1: where the parameters of the tutorial CNN live -----------------------------------
 
 
-def _check_q3(answer: Any) -> Result:
+def _check_q1(answer: Any) -> Result:
     dense = nn.Linear(32 * 13 * 13, 100)
     expected = _params(dense)
     value = as_number(answer)
@@ -125,10 +125,10 @@ def _check_q3(answer: Any) -> Result:
     return check_scalar(answer, expected, name="dense_params")
 
 
-q3 = Exercise(
-    name="q3",
+q1 = Exercise(
+    name="q1",
     title="Parameters of the tutorial CNN's first dense layer",
-    checker=_check_q3,
+    checker=_check_q1,
     hints=[
         "The dense layer gets the flattened pooled maps: how many numbers is 32 maps of 13×13?",
         "dense_params = (32 * 13 * 13) * 100 + 100: one weight per input and output pair, one bias per output.",

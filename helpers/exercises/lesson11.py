@@ -1,8 +1,8 @@
 """Exercises for lesson 11 (Augmentation and invariance).
 
 q1 asks for a whole-pixel shift written with slicing; the checker compares it with
-``helpers.augment.shift`` on random batches. q2 asks which transform would be a bad
-augmentation for digits. q3 asks for an accuracy-versus-angle function, checked on a
+``helpers.augment.shift`` on random batches. q3 asks which transform would be a bad
+augmentation for digits. q2 asks for an accuracy-versus-angle function, checked on a
 tiny model whose answer depends on the angle.
 """
 
@@ -84,12 +84,12 @@ q1 = Exercise(
 )
 
 
-# q2: a transform that changes the label ---------------------------------------------
+# q3: a transform that changes the label ---------------------------------------------
 
-Q2_OPTIONS = ("shift by 2 pixels", "zoom by 1.1", "rotate by 10 degrees", "rotate by 180 degrees")
+Q3_OPTIONS = ("shift by 2 pixels", "zoom by 1.1", "rotate by 10 degrees", "rotate by 180 degrees")
 
 
-_Q2_WHY = {
+_Q3_WHY = {
     "shift by 2 pixels": "A digit written a little to the left is still the same digit: shifting keeps the label.",
     "zoom by 1.1": "A digit written 10% larger is still the same digit: zooming a little keeps the label.",
     "rotate by 10 degrees": "People write digits tilted by ten degrees or more all the time: a 10° turn keeps a 7 "
@@ -97,18 +97,18 @@ _Q2_WHY = {
 }
 
 
-def _check_q2(answer: Any) -> Result:
-    result = check_choice(answer, "rotate by 180 degrees", Q2_OPTIONS, name="bad_augmentation", explanations=_Q2_WHY)
+def _check_q3(answer: Any) -> Result:
+    result = check_choice(answer, "rotate by 180 degrees", Q3_OPTIONS, name="bad_augmentation", explanations=_Q3_WHY)
     if result.status == "passed":
         return passed("Right: turned upside down, a 6 becomes a 9 (and a 9 a 6), so the label would be wrong. "
                       "An augmentation must keep the label true.")
     return result
 
 
-q2 = Exercise(
-    name="q2",
+q3 = Exercise(
+    name="q3",
     title="Which augmentation would teach the network something false about digits?",
-    checker=_check_q2,
+    checker=_check_q3,
     hints=[
         "An augmentation must keep the label true: ask of each transform, 'is it still the same digit?'",
         "Picture a 6 and a 9 after each transform.",
@@ -119,7 +119,7 @@ q2 = Exercise(
 )
 
 
-# q3: accuracy versus angle ------------------------------------------------------------
+# q2: accuracy versus angle ------------------------------------------------------------
 
 
 class _UprightDetector(torch.nn.Module):
@@ -133,7 +133,7 @@ class _UprightDetector(torch.nn.Module):
         return torch.stack((-score, score), dim=1)
 
 
-def _q3_data() -> tuple[torch.Tensor, torch.Tensor]:
+def _q2_data() -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(3)
     x = torch.rand(40, 1, 12, 12, generator=g) * 0.2
     y = torch.arange(40) % 2
@@ -142,13 +142,13 @@ def _q3_data() -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def _check_q3(answer: Any) -> Result:
+def _check_q2(answer: Any) -> Result:
     from helpers.augment import rotate
 
     if not callable(answer):
         return failed(f"`accuracy_vs_angle` should be a function, got {type(answer).__name__}.")
     model = _UprightDetector()
-    x, y = _q3_data()
+    x, y = _q2_data()
     angles = [0, 90, 180]
     expected = [float((model(rotate(x, a)).argmax(1) == y).float().mean()) for a in angles]
     try:
@@ -179,10 +179,10 @@ def _check_q3(answer: Any) -> Result:
     return passed(f"Correct: on this test model the accuracy goes {[round(e, 2) for e in expected]} for {angles} degrees.")
 
 
-q3 = Exercise(
-    name="q3",
+q2 = Exercise(
+    name="q2",
     title="Write accuracy_vs_angle(model, x, y, angles)",
-    checker=_check_q3,
+    checker=_check_q2,
     hints=[
         "For each angle: rotate the whole batch with `rotate(x, angle)`, run the model, take `argmax(dim=1)`.",
         "The accuracy is `(predictions == y).float().mean().item()`; collect one per angle in a list. "

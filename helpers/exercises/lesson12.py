@@ -1,8 +1,8 @@
 """Exercises for lesson 12 (Landmark architectures).
 
 q1: the parameters of two stacked 3 × 3 convolutions (VGG's idea), by formula.
-q2: the channels that come out of a dense block (DenseNet's idea).
-q3: global average pooling written by hand, checked against PyTorch.
+q3: the channels that come out of a dense block (DenseNet's idea).
+q2: global average pooling written by hand, checked against PyTorch.
 Expected answers are computed from the layers themselves, never typed in.
 """
 
@@ -70,10 +70,10 @@ q1 = Exercise(
 )
 
 
-# q2: channels out of a dense block -------------------------------------------------------
+# q3: channels out of a dense block -------------------------------------------------------
 
 
-def _check_q2(answer: Any) -> Result:
+def _check_q3(answer: Any) -> Result:
     from helpers.architectures import DenseBlock
 
     got = _whole_number(answer, "out_channels")
@@ -95,10 +95,10 @@ def _check_q2(answer: Any) -> Result:
     return check_scalar(got, expected, name="out_channels")
 
 
-q2 = Exercise(
-    name="q2",
+q3 = Exercise(
+    name="q3",
     title="How many channels leave DenseBlock(24, growth_rate=12, n_layers=4)?",
-    checker=_check_q2,
+    checker=_check_q3,
     hints=[
         "Each layer reads everything before it and appends `growth_rate` new feature maps.",
         "Start with 24 channels and add 12 for each of the 4 layers.",
@@ -109,10 +109,10 @@ q2 = Exercise(
 )
 
 
-# q3: global average pooling by hand -----------------------------------------------------
+# q2: global average pooling by hand -----------------------------------------------------
 
 
-def _check_q3(answer: Any) -> Result:
+def _check_q2(answer: Any) -> Result:
     if not callable(answer):
         return failed(f"`global_avg_pool` should be a function, got {type(answer).__name__}.")
     x = torch.randn(3, 5, 4, 6, generator=torch.Generator().manual_seed(11))
@@ -141,10 +141,10 @@ def _check_q3(answer: Any) -> Result:
     return check_array(got, expected, name="global_avg_pool(x)", atol=1e-5)
 
 
-q3 = Exercise(
-    name="q3",
+q2 = Exercise(
+    name="q2",
     title="Write global_avg_pool(x): (N, C, H, W) -> (N, C)",
-    checker=_check_q3,
+    checker=_check_q2,
     hints=[
         "Each of the C feature maps becomes one number: its average over all H × W positions.",
         "`x.mean(dim=(2, 3))` averages over axes 2 (height) and 3 (width).",

@@ -179,6 +179,10 @@ WIDGET_STEPS: dict[str, list[Step]] = {
         Step("pressing reset", ".cnn-invariance-explorer .widget-image",
              click(".cnn-invariance-explorer button")),
     ],
+    ".cnn-explain-explorer": [
+        Step("arrow keys on the image slider", ".cnn-explain-explorer .widget-image",
+             press_slider(".cnn-explain-explorer", times=2, nth=0)),
+    ],
 }
 
 # Classes that mark parts inside the widgets above (not widgets of their own).
@@ -195,6 +199,7 @@ EXPECTED_WIDGETS: dict[str, list[str]] = {
     "07": [".cnn-pool-stepper"],
     "09": [".cnn-feature-maps", ".cnn-draw-digit"],
     "11": [".cnn-invariance-explorer"],
+    "13": [".cnn-explain-explorer"],
 }
 
 # Lesson → what the presenter does on the slide that shows its widget. (In the deck,
