@@ -1,9 +1,11 @@
 """Exercises for lesson 10 (Challenge: Fashion-MNIST).
 
-- q1, q2: read a confusion matrix (functions, checked on matrices built here).
-- q_challenge: build a classifier and choose training settings; the check trains it on
-  the Fashion-MNIST training set and passes when it reaches 90% test accuracy. The
-  reference solution is the course's FASHION_RECIPE, hidden until asked for.
+- q1, the challenge: build a classifier and choose training settings; the check trains it
+  on the first 50,000 training images and passes when it reaches 90% accuracy on the last
+  10,000 (the validation split, never trained on). The test set is not used by any check:
+  the lesson looks at it once, at the end. The reference solution is the course's
+  FASHION_RECIPE, hidden until asked for.
+- q2, q3: read a confusion matrix (functions, checked on matrices built here).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from helpers.data import load_fashion_mnist
 from helpers.exercises.core import (
     Case,
     Exercise,
@@ -27,114 +30,8 @@ from helpers.exercises.core import (
     failed,
     passed,
 )
-
-# --------------------------------------------------------------------------- #
-# q1: per-class accuracy (recall) from a confusion matrix
-# --------------------------------------------------------------------------- #
-
-
-def _matrices() -> list[np.ndarray]:
-    """Confusion matrices to test student functions on: distinct counts, no empty rows."""
-    rng = np.random.default_rng(9)
-    out = []
-    for k in (3, 4, 10):
-        m = rng.permutation(k * k)[: k * k].reshape(k, k) + 1  # all different, all > 0
-        m[np.diag_indices(k)] += 50 * k  # a strong diagonal, like a decent classifier
-        out.append(m.astype(np.int64))
-    out.append(np.array([[5, 0], [9, 1]], dtype=np.int64))  # rows and columns differ a lot
-    return out
-
-
-def _per_class_reference(cm: np.ndarray) -> np.ndarray:
-    return np.diag(cm) / cm.sum(axis=1)
-
-
-def _check_q1(answer: Any) -> Result:
-    if not callable(answer):
-        raise Failed(f"`per_class_accuracy` should be a function, got {type(answer).__name__}.")
-    probe = np.array([[5, 0], [9, 1]], dtype=np.int64)
-    try:
-        raw = answer(probe.copy())
-        got = None if raw is None else np.asarray(raw, dtype=np.float64)
-    except Exception:  # noqa: BLE001 - check_function below reports the error with its case
-        got = None
-    if got is not None and got.shape == (2,):
-        if np.allclose(got, np.diag(probe) / probe.sum(axis=0)):
-            return failed("You divided by the column sums: that is the fraction of each PREDICTED class that "
-                          "was right (precision). Rows are the true classes: divide by the row sums.")
-        if np.allclose(got, np.diag(probe)):
-            return failed("These are the counts of correct answers; divide each by how many images the class has.")
-    if got is not None and got.size == 1:
-        return failed("Return one accuracy per class (an array of length K), not one number for all classes.")
-    cases = [Case((m,), _per_class_reference(m)) for m in _matrices()]
-    return check_function(answer, cases, name="per_class_accuracy")
-
-
-q1 = Exercise(
-    name="q1",
-    title="Accuracy of each class from the confusion matrix",
-    checker=_check_q1,
-    hints=[
-        "Row i of the matrix holds every image whose TRUE class is i; the diagonal cell is the correctly "
-        "classified ones.",
-        "`np.diag(cm)` gives the diagonal and `cm.sum(axis=1)` the row totals.",
-    ],
-    solution='''def per_class_accuracy(cm):
-    return np.diag(cm) / cm.sum(axis=1)''',
-    answer_names=["per_class_accuracy"],
-)
-
-
-# --------------------------------------------------------------------------- #
-# q2: the biggest confusions
-# --------------------------------------------------------------------------- #
-
-
-def _top_reference(cm: np.ndarray, k: int) -> list[tuple[int, int, int]]:
-    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
-    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
-    return [(i, j, n) for n, i, j in pairs[:k]]
-
-
-def _compare_pairs(got: Any, expected: list[tuple[int, int, int]]) -> Result:
-    try:
-        got_list = [tuple(int(v) for v in item) for item in got]
-    except (TypeError, ValueError):
-        raise Failed(f"expected a list of (true, predicted, count) tuples, got {type(got).__name__}.") from None
-    if got_list == expected:
-        return passed()
-    if any(i == j for i, j, *_ in got_list if len(got_list[0]) == 3):
-        raise Failed(f"expected {expected}, got {got_list}: the diagonal holds correct answers, not confusions; "
-                     "skip cells where true == predicted.")
-    if [(j, i, n) for i, j, n in got_list] == expected:
-        raise Failed(f"expected {expected}, got {got_list}: true and predicted are swapped (rows are true classes).")
-    if sorted(got_list) == sorted(expected):
-        raise Failed(f"expected {expected}, got {got_list}: the right pairs in the wrong order (largest count first).")
-    raise Failed(f"expected {expected}, got {got_list}.")
-
-
-def _check_q2(answer: Any) -> Result:
-    cases = [Case((m, k), _top_reference(m, k), compare=_compare_pairs)
-             for m in _matrices()[:3] for k in (1, 3)]
-    return check_function(answer, cases, name="top_confusions")
-
-
-q2 = Exercise(
-    name="q2",
-    title="The most frequent confusions",
-    checker=_check_q2,
-    hints=[
-        "Go over every cell (i, j) with i != j, collect (count, i, j), and sort by count, largest first.",
-        "`pairs = [(cm[i, j], i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]`, then "
-        "`pairs.sort(reverse=True)` and keep the first k as (i, j, count).",
-    ],
-    solution='''def top_confusions(cm, k):
-    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    return [(i, j, n) for n, i, j in pairs[:k]]''',
-    answer_names=["top_confusions"],
-)
-
+from helpers.models import FASHION_RECIPE, Recipe, adamw, one_cycle, train_recipe
+from helpers.training import evaluate, pick_device, to_tensors
 
 # --------------------------------------------------------------------------- #
 # The challenge: build and train a Fashion-MNIST classifier
@@ -145,15 +42,34 @@ MAX_EPOCHS = 10
 MAX_PARAMETERS = 2_000_000
 
 
+VALIDATION_SIZE = 10_000  # the last 10,000 training images: the split the check judges on
+TIME_LIMIT_S = 1800.0  # a challenge check trains a network: minutes, not the usual seconds
+
+_last_model: dict[str, nn.Module] = {}
+
+
+def split(images: np.ndarray, labels: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The challenge's split of the Fashion-MNIST training set (lesson 10):
+    ``(train_images, train_labels), (val_images, val_labels)``, the last
+    :data:`VALIDATION_SIZE` images held out. The lesson and the check use the same one."""
+    if len(images) != len(labels) or len(images) <= VALIDATION_SIZE:
+        raise ValueError(f"images, labels: expected the same length, above {VALIDATION_SIZE}, "
+                         f"got {len(images)} and {len(labels)}")
+    cut = len(images) - VALIDATION_SIZE
+    return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
+
+
 @lru_cache(maxsize=1)
 def _fashion() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    from helpers.data import load_fashion_mnist
-    from helpers.models import FASHION_RECIPE
-    from helpers.training import to_tensors
-
     m, s = FASHION_RECIPE.mean, FASHION_RECIPE.std
-    return (to_tensors(*load_fashion_mnist("train"), mean=m, std=s),
-            to_tensors(*load_fashion_mnist("test"), mean=m, std=s))
+    train, val = split(*load_fashion_mnist("train"))
+    return to_tensors(*train, mean=m, std=s), to_tensors(*val, mean=m, std=s)
+
+
+def trained_model() -> nn.Module | None:
+    """The network the last passing or failing challenge check trained (``None`` before any),
+    so the lesson can look at it on the test set once, at the end."""
+    return _last_model.get("model")
 
 
 def _settings(settings: Any) -> tuple[int, float, int, float]:
@@ -184,12 +100,10 @@ def _settings(settings: Any) -> tuple[int, float, int, float]:
 def challenge_recipe(build_model: Callable[[], nn.Module], settings: dict):
     """The :class:`helpers.models.Recipe` the challenge check trains: the student's model,
     AdamW with a one-cycle learning rate peaking at ``settings['lr']``, stepped per batch."""
-    from helpers.models import FASHION_RECIPE, Recipe, _adamw, _one_cycle
-
     epochs, lr, batch_size, weight_decay = _settings(settings)
     return Recipe(name="fashion_challenge", build_model=build_model,
-                  build_optimizer=_adamw(lr=lr, weight_decay=weight_decay),
-                  build_scheduler=_one_cycle(max_lr=lr, epochs=epochs), scheduler_interval="batch",
+                  build_optimizer=adamw(lr=lr, weight_decay=weight_decay),
+                  build_scheduler=one_cycle(max_lr=lr, epochs=epochs), scheduler_interval="batch",
                   batch_size=batch_size, epochs=epochs, mean=FASHION_RECIPE.mean, std=FASHION_RECIPE.std)
 
 
@@ -223,34 +137,32 @@ def _validate_model(build_model: Any) -> nn.Module:
 
 
 def _check_challenge(answer: Any) -> Result:
-    from helpers.models import train_recipe
-
     if not isinstance(answer, tuple) or len(answer) != 2:
-        raise Failed("Pass both parts: `ex.q_challenge.check(build_model, settings)`.")
+        raise Failed("Pass both parts: `ex.q1.check(build_model, settings)`.")
     build_model, settings = answer
     recipe = challenge_recipe(build_model, settings)  # validates the settings first: it is quick
     _validate_model(build_model)
-    train, test = _fashion()
+    train, val = _fashion()
     start = time.perf_counter()
-    model, _ = train_recipe(recipe, train, None, progress=True, device="cpu")
+    model, _ = train_recipe(recipe, train, None, progress=True, device=pick_device())
     seconds = time.perf_counter() - start
-    from helpers.training import evaluate
-
-    _, acc = evaluate(model, test)
+    _last_model["model"] = model
+    _, acc = evaluate(model, val)
     if not math.isfinite(acc):  # pragma: no cover - evaluate always returns a fraction
         raise Failed("Evaluation failed.")
     if acc >= PASS_ACCURACY:
-        return passed(f"Test accuracy {acc:.4f} >= {PASS_ACCURACY:.2f} after {seconds:.0f} s of training: "
-                      "challenge passed!")
+        return passed(f"Validation accuracy {acc:.4f} >= {PASS_ACCURACY:.2f} after {seconds:.0f} s of training "
+                      f"on {len(train[0]):,} images: challenge passed!")
     tips = ("Ideas: add a second convolution block, batch norm after each convolution, more filters, "
             "one or two more epochs, or a peak learning rate between 0.002 and 0.01.")
-    return failed(f"Test accuracy {acc:.4f} is below {PASS_ACCURACY:.2f} ({seconds:.0f} s of training). {tips}")
+    return failed(f"Validation accuracy {acc:.4f} is below {PASS_ACCURACY:.2f} ({seconds:.0f} s of training). {tips}")
 
 
-q_challenge = Exercise(
-    name="q_challenge",
-    title="Fashion-MNIST challenge: reach 90% test accuracy",
+q1 = Exercise(
+    name="q1",
+    title="Fashion-MNIST challenge: reach 90% validation accuracy",
     checker=_check_challenge,
+    time_limit=TIME_LIMIT_S,
     hints=[
         "Start from lesson 09's CourseCNN: two blocks of Conv2d → BatchNorm2d → ReLU → MaxPool2d, then "
         "Flatten → Linear → ReLU → Linear(…, 10). Settings: a few epochs, lr about 0.005, batch 128.",
@@ -268,4 +180,112 @@ q_challenge = Exercise(
 
 settings = {"epochs": 6, "lr": 0.005, "batch_size": 128}''',
     answer_names=["build_model", "settings"],
+)
+
+
+# --------------------------------------------------------------------------- #
+# q2: per-class accuracy (recall) from a confusion matrix
+# --------------------------------------------------------------------------- #
+
+
+def _matrices() -> list[np.ndarray]:
+    """Confusion matrices to test student functions on: distinct counts, no empty rows."""
+    rng = np.random.default_rng(9)
+    out = []
+    for k in (3, 4, 10):
+        m = rng.permutation(k * k)[: k * k].reshape(k, k) + 1  # all different, all > 0
+        m[np.diag_indices(k)] += 50 * k  # a strong diagonal, like a decent classifier
+        out.append(m.astype(np.int64))
+    out.append(np.array([[5, 0], [9, 1]], dtype=np.int64))  # rows and columns differ a lot
+    return out
+
+
+def _per_class_reference(cm: np.ndarray) -> np.ndarray:
+    return np.diag(cm) / cm.sum(axis=1)
+
+
+def _check_q2(answer: Any) -> Result:
+    if not callable(answer):
+        raise Failed(f"`per_class_accuracy` should be a function, got {type(answer).__name__}.")
+    probe = np.array([[5, 0], [9, 1]], dtype=np.int64)
+    try:
+        raw = answer(probe.copy())
+        got = None if raw is None else np.asarray(raw, dtype=np.float64)
+    except Exception:  # noqa: BLE001 - check_function below reports the error with its case
+        got = None
+    if got is not None and got.shape == (2,):
+        if np.allclose(got, np.diag(probe) / probe.sum(axis=0)):
+            return failed("You divided by the column sums: that is the fraction of each PREDICTED class that "
+                          "was right (precision). Rows are the true classes: divide by the row sums.")
+        if np.allclose(got, np.diag(probe)):
+            return failed("These are the counts of correct answers; divide each by how many images the class has.")
+    if got is not None and got.size == 1:
+        return failed("Return one accuracy per class (an array of length K), not one number for all classes.")
+    cases = [Case((m,), _per_class_reference(m)) for m in _matrices()]
+    return check_function(answer, cases, name="per_class_accuracy")
+
+
+q2 = Exercise(
+    name="q2",
+    title="Accuracy of each class from the confusion matrix",
+    checker=_check_q2,
+    hints=[
+        "Row i of the matrix holds every image whose TRUE class is i; the diagonal cell is the correctly "
+        "classified ones.",
+        "`np.diag(cm)` gives the diagonal and `cm.sum(axis=1)` the row totals.",
+    ],
+    solution='''def per_class_accuracy(cm):
+    return np.diag(cm) / cm.sum(axis=1)''',
+    answer_names=["per_class_accuracy"],
+)
+
+
+# --------------------------------------------------------------------------- #
+# q3: the biggest confusions
+# --------------------------------------------------------------------------- #
+
+
+def _top_reference(cm: np.ndarray, k: int) -> list[tuple[int, int, int]]:
+    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
+    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return [(i, j, n) for n, i, j in pairs[:k]]
+
+
+def _compare_pairs(got: Any, expected: list[tuple[int, int, int]]) -> Result:
+    try:
+        got_list = [tuple(int(v) for v in item) for item in got]
+    except (TypeError, ValueError):
+        raise Failed(f"expected a list of (true, predicted, count) tuples, got {type(got).__name__}.") from None
+    if got_list == expected:
+        return passed()
+    if any(i == j for i, j, *_ in got_list if len(got_list[0]) == 3):
+        raise Failed(f"expected {expected}, got {got_list}: the diagonal holds correct answers, not confusions; "
+                     "skip cells where true == predicted.")
+    if [(j, i, n) for i, j, n in got_list] == expected:
+        raise Failed(f"expected {expected}, got {got_list}: true and predicted are swapped (rows are true classes).")
+    if sorted(got_list) == sorted(expected):
+        raise Failed(f"expected {expected}, got {got_list}: the right pairs in the wrong order (largest count first).")
+    raise Failed(f"expected {expected}, got {got_list}.")
+
+
+def _check_q3(answer: Any) -> Result:
+    cases = [Case((m, k), _top_reference(m, k), compare=_compare_pairs)
+             for m in _matrices()[:3] for k in (1, 3)]
+    return check_function(answer, cases, name="top_confusions")
+
+
+q3 = Exercise(
+    name="q3",
+    title="The most frequent confusions",
+    checker=_check_q3,
+    hints=[
+        "Go over every cell (i, j) with i != j, collect (count, i, j), and sort by count, largest first.",
+        "`pairs = [(cm[i, j], i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]`, then "
+        "`pairs.sort(reverse=True)` and keep the first k as (i, j, count).",
+    ],
+    solution='''def top_confusions(cm, k):
+    pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j]
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return [(i, j, n) for n, i, j in pairs[:k]]''',
+    answer_names=["top_confusions"],
 )
