@@ -9,11 +9,15 @@ collection time, and the files stay clean.
 An instructor who exports ``CNN_COURSE_REVEAL=1`` to present solutions would otherwise
 see every lesson's checks print solutions under test; tests run as a student does, so
 the switch is dropped here (kernels started by nbval inherit this environment).
+Likewise, checks run under test record progress in a temporary file, never in the
+progress file of whoever runs the tests.
 """
 
 import os
+import tempfile
 
 os.environ.pop("CNN_COURSE_REVEAL", None)
+os.environ["CNN_COURSE_PROGRESS"] = os.path.join(tempfile.mkdtemp(prefix="cnn-course-progress-"), "progress.jsonl")
 
 CHECK_TAG = "nbval-check-output"
 

@@ -165,7 +165,8 @@ def grade_notebook(student: str, path: Path, *, cell_timeout: float = 120, total
     nb.cells.append(nbformat.v4.new_code_cell(GRADER_CELL % (module, MARKER)))
     with tempfile.TemporaryDirectory(prefix="cnn-grade-") as tmp:
         run = run_notebook(nb, tmp, cell_timeout=cell_timeout, total_timeout=total_timeout,
-                           env={"CNN_COURSE_CHECK_LOG": str(Path(tmp) / "ignored-check-log.jsonl")})
+                           env={"CNN_COURSE_CHECK_LOG": str(Path(tmp) / "ignored-check-log.jsonl"),
+                                "CNN_COURSE_PROGRESS": str(Path(tmp) / "ignored-progress.jsonl")})
     graded.seconds = run.seconds
     graded.problems += [e for e in run.errors if not e.startswith(f"cell {len(nb.cells) - 1}:")]
     if run.timed_out:

@@ -15,7 +15,9 @@ Exercise, the instructor switch and the test hooks, built on
 :mod:`~helpers.exercises.result` (what a check returns), :mod:`~helpers.exercises.compare`
 (comparisons that name likely mistakes) and :mod:`~helpers.exercises.templates` (is the
 answer still the template?); :mod:`~helpers.exercises.display` shows a result as a
-coloured box with a plain-text fallback.
+coloured box with a plain-text fallback. Every check is also kept in a small local file
+(:mod:`~helpers.exercises.progress`), and ``progress()`` (:mod:`~helpers.exercises.course`)
+shows the course map: per lesson, the exercises passed, attempted and not started.
 """
 
 from helpers.exercises.core import (
@@ -37,6 +39,7 @@ from helpers.exercises.core import (
     reveal_all,
     unattempted,
 )
+from helpers.exercises.course import progress
 
 __all__ = [
     "Case",
@@ -53,6 +56,7 @@ __all__ = [
     "is_revealed",
     "is_template",
     "passed",
+    "progress",
     "require",
     "reveal_all",
     "unattempted",

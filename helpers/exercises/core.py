@@ -65,6 +65,7 @@ from helpers.exercises.result import (  # noqa: F401 - re-exported API
     type_name,
     unattempted,
 )
+from helpers.exercises.progress import record as record_progress
 from helpers.exercises.templates import _any_template, is_template  # noqa: F401 - re-exported API
 
 REVEAL_ENV_VAR = "CNN_COURSE_REVEAL"
@@ -261,6 +262,7 @@ class Exercise:
         answer = answers[0] if len(answers) == 1 else tuple(answers)
         result = self.evaluate(answer)
         _log_check(self, result)
+        record_progress(self.module, self.name, result.status)
         return show_result(self, result, reveal=is_revealed())
 
     def hint_text(self, level: int) -> str:

@@ -39,6 +39,7 @@ OUT = ROOT / "build" / "solutions"
 sys.path.insert(0, str(ROOT))
 
 from helpers.exercises.core import CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, Exercise  # noqa: E402
+from helpers.exercises.progress import PROGRESS_ENV_VAR  # noqa: E402
 
 IMPORT_RE = re.compile(
     r"^\s*(?:from\s+helpers\.exercises\s+import\s+(lesson\w+)(?:\s+as\s+(\w+))?"
@@ -136,8 +137,10 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, log: Path, timeout: int) -> st
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    saved = {k: os.environ.get(k) for k in (CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR)}
+    saved = {k: os.environ.get(k) for k in (CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, PROGRESS_ENV_VAR)}
     os.environ[CHECK_LOG_ENV_VAR] = str(log)
+    # Solved copies are not a student's work: their checks stay out of the progress file.
+    os.environ[PROGRESS_ENV_VAR] = str(log.with_name(log.name + ".progress"))
     os.environ.pop(REVEAL_ENV_VAR, None)
     try:
         client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(),
