@@ -1,7 +1,8 @@
 # The CNN course. Two commands are all a student needs:
 #   make lab    set everything up and open JupyterLab on the first lesson
 #   make test   set everything up, run the unit and browser tests, execute every lesson, check solved copies
-# Both go through `make setup`, which is idempotent (a second run takes seconds).
+# `make lab` goes through `make setup` (what a student needs), `make test` through
+# `make setup-dev` (that plus the test tooling); both are idempotent (seconds the second time).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -10,6 +11,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 HOST   ?= 127.0.0.1
 PORT   ?= 8888
 # PyTorch's OpenMP threads spin while they wait for work. On a laptop that is also
@@ -22,13 +24,14 @@ export OMP_WAIT_POLICY ?= PASSIVE
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help setup data lab test test-unit test-notebooks test-browser bench site solutions grade clean-notebooks clean
+.PHONY: help setup setup-dev data lab test test-unit test-notebooks test-browser bench site solutions grade clean-notebooks clean
 
 help:
 	@echo "make lab              set up, then open JupyterLab on notebooks/00_start_here.ipynb ($(HOST):$(PORT))"
 	@echo "make test             set up, run the unit and browser tests, execute every lesson under nbval, check solved copies"
 	@echo "make test-unit        the fast unit tests only (no browser, no lesson executed)"
-	@echo "make setup            create .venv, install the pinned packages, fetch and verify the data"
+	@echo "make setup            create .venv, install what a student needs, fetch and verify the data"
+	@echo "make setup-dev        make setup plus the test tooling (make test does this)"
 	@echo "make bench            run the benchmarks (writes build/bench.json)"
 	@echo "make site             build the executed course as a static web site in build/site/"
 	@echo "make solutions        write solved copies of the lessons to build/solutions/ and execute them"
@@ -37,9 +40,18 @@ help:
 
 setup: $(STAMP) data
 
-# Reinstall only when the declared dependencies change.
+# What a student needs (no test tooling). Reinstall only when the declared dependencies change.
+# On Linux without an NVIDIA GPU, torch comes from PyTorch's CPU index when it answers
+# (tools/torch_index.py; CNN_COURSE_TORCH_INDEX=cuda keeps PyPI's CUDA build).
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $$($(BIN)/python tools/torch_index.py) -e .
+	@touch $@
+
+# The student install plus the test tooling (pytest, nbval, hypothesis, Playwright).
+setup-dev: $(DEV_STAMP) data
+
+$(DEV_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
@@ -53,20 +65,20 @@ lab: setup
 # Each lesson runs once per purpose: in a real browser (widgets respond), under nbval
 # (compared outputs), and as a solved copy (every exercise can be solved as documented).
 # The solved copies run last: a lesson whose exercises cannot be solved as documented fails CI.
-test: setup test-unit test-browser test-notebooks solutions
+test: setup-dev test-unit test-browser test-notebooks solutions
 
 # The fast unit tests only (no browser, no lesson executed): a minute or two.
-test-unit: setup
+test-unit: setup-dev
 	$(BIN)/pytest tests/ -p no:cacheprovider --ignore=tests/browser
 
-test-notebooks: setup
+test-notebooks: setup-dev
 	$(BIN)/pytest $(NBVAL) notebooks/
 
-bench: setup
+bench: setup-dev
 	$(BIN)/python benchmarks/run.py
 
 # Solved copies of every lesson in build/solutions/, executed; fails if any check does not pass.
-solutions: setup
+solutions: setup-dev
 	$(BIN)/python tests/tools/make_solutions.py
 
 # Grade a class: every submitted notebook executed in a fresh kernel with time limits, every
@@ -83,7 +95,7 @@ clean:
 
 # ---- browser tests and static site (tests/browser/, tests/tools/build_site.py) ----
 # Drives JupyterLab in headless Chromium: every lesson run, every widget exercised.
-test-browser: setup
+test-browser: setup-dev
 	$(BIN)/pytest tests/browser -p no:cacheprovider
 
 # Execute every lesson and export it to build/site/ (index.html lists the lessons); the

@@ -1,4 +1,9 @@
-"""pyproject.toml and environment.yml must install the same packages at the same versions."""
+"""pyproject.toml and environment.yml must install the same packages at the same versions.
+
+environment.yml is a student's (or a class's, or Binder's) environment: the runtime
+dependencies only. The test tooling is pyproject's ``dev`` extra, which only ``make test``
+installs; ``make lab`` installs what a student needs.
+"""
 
 import re
 import tomllib
@@ -18,11 +23,12 @@ def _pins(lines):
     return pins
 
 
-def pyproject_pins():
+def pyproject_pins(extras: bool = True):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     lines = list(project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        lines += extra
+    if extras:
+        for extra in project.get("optional-dependencies", {}).values():
+            lines += extra
     return lines, _pins(lines)
 
 
@@ -44,9 +50,34 @@ def test_every_pyproject_dependency_is_pinned_exactly():
 
 
 def test_environment_yml_matches_pyproject():
-    _, pyproject = pyproject_pins()
+    _, runtime = pyproject_pins(extras=False)
     _, _, _, environment = environment_pins()
-    assert environment == pyproject
+    assert environment == runtime
+
+
+def test_the_student_environment_has_no_test_tooling():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    dev = set(_pins(project["optional-dependencies"]["dev"]))
+    assert {"pytest", "nbval", "playwright", "hypothesis"} <= dev
+    _, _, _, environment = environment_pins()
+    assert not dev & set(environment)
+
+
+def _make_recipe(target: str) -> str:
+    """The prerequisites and commands of ``target`` in the Makefile."""
+    text = (ROOT / "Makefile").read_text()
+    m = re.search(rf"^{re.escape(target)}:(.*?)(?=^\S|\Z)", text, re.M | re.S)
+    assert m, f"Makefile has no {target} target"
+    return m.group(1)
+
+
+def test_make_lab_installs_only_what_a_student_needs():
+    lab = _make_recipe("lab")
+    assert "setup-dev" not in lab and "[dev]" not in lab
+    student = _make_recipe("$(STAMP)")
+    assert "-e ." in student and "[dev]" not in student
+    for target in ("test-unit", "test-notebooks", "test-browser", "solutions"):
+        assert "setup-dev" in _make_recipe(target), target
 
 
 def test_torch_is_the_cpu_build_on_disk():
