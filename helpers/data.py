@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+import platformdirs
 
 __all__ = [
     "MNIST_CLASSES",
@@ -203,11 +204,22 @@ DATASETS: dict[str, Dataset] = {d.key: d for d in (MNIST, FASHION_MNIST)}
 
 
 def data_dir() -> Path:
-    """The data folder: ``$CNN_COURSE_DATA`` if set, else ``data/`` at the project top."""
+    """The data folder (lesson 01): ``$CNN_COURSE_DATA`` if set; else ``data/`` at the top of
+    the repository when ``helpers`` runs from a clone; else, for a course installed as a
+    package (``pip install`` of the wheel, no repository around it), ``data/`` in the
+    user's data folder (``~/.local/share/cnn-course/data`` on Linux, per ``platformdirs``)."""
     env = os.environ.get("CNN_COURSE_DATA")
     if env:
         return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parent.parent / "data"
+    top = Path(__file__).resolve().parent.parent
+    if (top / "pyproject.toml").is_file() and (top / "notebooks").is_dir():
+        return top / "data"
+    return user_data_root()
+
+
+def user_data_root() -> Path:
+    """The per-user data folder of an installed course (see :func:`data_dir`)."""
+    return Path(platformdirs.user_data_dir("cnn-course", appauthor=False)) / "data"
 
 
 # ----------------------------------------------------------------------------------------
@@ -705,6 +717,10 @@ def load(dataset: str, split: str = "train", *, root: Path | str | None = None,
     ds = registry[dataset]
     root = Path(root) if root is not None else data_dir()
     _remove_stale_parts(root / ds.key)
+    if root == user_data_root() and not all(_target(root, ds, spec).is_file() for spec in ds.files.values()):
+        # An installed course (no repository, so no `make setup`): fetch and verify on first use.
+        print(f"{ds.title} is not in {root} yet: fetching and verifying it once (a minute or two)…")
+        fetch([ds.key], root=root, registry=registry)
     images = _load_file(root, ds, ds.file(split, "images"))
     labels = _load_file(root, ds, ds.file(split, "labels")).astype(np.int64)
     if len(images) != len(labels):

@@ -395,3 +395,39 @@ def test_load_mnist_with_a_verified_cache_stays_fast():
         times.append(time.perf_counter() - start)
     assert images.shape == (60_000, 28, 28)
     assert min(times) < 0.5, times
+
+
+def test_an_installed_course_keeps_its_data_in_the_users_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNN_COURSE_DATA", raising=False)
+    monkeypatch.setattr(data, "__file__", str(tmp_path / "site-packages" / "helpers" / "data.py"))
+    monkeypatch.setattr(data, "user_data_root", lambda: tmp_path / "user" / "data")
+    assert data.data_dir() == tmp_path / "user" / "data"
+    monkeypatch.setenv("CNN_COURSE_DATA", str(tmp_path / "shared"))
+    assert data.data_dir() == (tmp_path / "shared").resolve()
+
+
+def test_a_clone_keeps_its_data_in_the_repository(monkeypatch):
+    monkeypatch.delenv("CNN_COURSE_DATA", raising=False)
+    assert data.data_dir() == Path(data.__file__).resolve().parent.parent / "data"
+
+
+def test_an_installed_course_fetches_and_verifies_on_first_use(tmp_path, monkeypatch, capsys):
+    os_dir = tmp_path / "usr-share" / "fashion-mnist"
+    os_dir.mkdir(parents=True)
+    for p in (FIXTURES / "fashion-mnist").glob("*.gz"):
+        (os_dir / p.name).write_bytes(p.read_bytes())
+    registry = fixture_registry(os_dirs=[os_dir])
+    user_root = tmp_path / "user" / "data"
+    monkeypatch.setattr(data, "user_data_root", lambda: user_root)
+    monkeypatch.setattr(data, "default_sources", lambda: [data.Source("os", data._from_os_package)])
+    images, labels = load("fashion-mnist", "test", root=user_root, registry=registry)
+    assert images.shape == (100, 28, 28) and labels.max() <= 9
+    assert "fetching and verifying it once" in capsys.readouterr().out
+    # The second load finds the verified files and says nothing.
+    load("fashion-mnist", "test", root=user_root, registry=registry)
+    assert "fetching" not in capsys.readouterr().out
+
+
+def test_a_clone_never_fetches_behind_the_students_back(tmp_path):
+    with pytest.raises(DataMissingError, match="fetch"):
+        load("mnist", "train", root=tmp_path, registry=fixture_registry())
