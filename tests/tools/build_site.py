@@ -230,6 +230,92 @@ def replace_kernel_only_widgets(notebook: nbformat.NotebookNode) -> int:
     return replaced
 
 
+LIVE_NOTE = (
+    '<p class="cnn-live-note"><em>This widget is a snapshot of the executed lesson: here it does not '
+    "respond. Open the lesson in JupyterLab with a running kernel (<code>make lab</code>) to use it live.</em></p>"
+)
+_TITLE_ARG = re.compile(r"""(?:\btitle\s*=|suptitle\(|set_title\()\s*f?(["'])(.+?)\1""")
+
+
+def mark_snapshot_widgets(notebook: nbformat.NotebookNode) -> int:
+    """After each live widget (one the offline manager renders from its stored state),
+    add a note saying it is a snapshot that needs a kernel to respond; return how many."""
+    noted = 0
+    for cell in notebook.cells:
+        outputs = cell.get("outputs", [])
+        for i in range(len(outputs) - 1, -1, -1):
+            if WIDGET_VIEW_MIME in outputs[i].get("data", {}):
+                outputs.insert(i + 1, nbformat.v4.new_output(
+                    "display_data", data={"text/html": LIVE_NOTE, "text/plain": "(a snapshot: needs a kernel)"}))
+                noted += 1
+    return noted
+
+
+def figure_alt_text(source: str, lesson: str) -> str:
+    """A description of a code cell's figure for its ``alt`` text: the title the code gives
+    it (``title=``, ``suptitle(``, ``set_title(``), else where it comes from."""
+    titles = [m.group(2) for m in _TITLE_ARG.finditer(source)]
+    titles = [re.sub(r"\{[^}]*\}", "…", t) for t in titles]
+    if titles:
+        return "Figure: " + "; ".join(dict.fromkeys(titles))
+    return f"Figure produced by the code cell above ({lesson})"
+
+
+def add_alt_text(page: str, alts: list[str]) -> str:
+    """Give every ``<img>`` without an ``alt`` a description: output figures (embedded
+    ``data:image`` sources) take the next one from ``alts``, in page order; an animation's
+    frame and any other image get a generic one."""
+    queue = iter(alts)
+
+    def fill(match: re.Match) -> str:
+        tag = match.group(0)
+        if re.search(r"\balt\s*=", tag):
+            return tag
+        if re.search(r"""src=["']data:image/""", tag):
+            text = next(queue, "Figure from the lesson")
+        elif "_anim_img" in tag:
+            text = "Animation: press play to step through it"
+        else:
+            text = "Image from the lesson"
+        return tag[:4] + f' alt="{html.escape(text, quote=True)}"' + tag[4:]
+
+    return re.sub(r"<img\b[^>]*>", fill, page)
+
+
+def image_alts(notebook: nbformat.NotebookNode, lesson: str) -> list[str]:
+    """One alt text per image output of ``notebook``, in page order."""
+    alts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if any(m.startswith("image/") for m in output.get("data", {})):
+                alts.append(figure_alt_text(cell.source, lesson))
+    return alts
+
+
+NAV_STYLE = ("<style>.cnn-nav{display:flex;justify-content:space-between;gap:1rem;font:15px system-ui,sans-serif;"
+             "padding:0.6rem 1rem;border-bottom:1px solid #ccc;background:#f6f8fa}"
+             ".cnn-nav.bottom{border-top:1px solid #ccc;border-bottom:none;margin-top:2rem}"
+             ".cnn-nav a{color:#0969da}</style>")
+
+
+def navigation(entries: list[dict[str, str]], index: int, where: str) -> str:
+    """Previous / contents / next links for lesson ``index`` of ``entries``."""
+    def link(k: int, arrow: str) -> str:
+        if 0 <= k < len(entries):
+            e = entries[k]
+            return f'<a rel="{"prev" if k < index else "next"}" href="{html.escape(e["href"])}">{arrow} {html.escape(e["title"])}</a>'
+        return "<span></span>"
+
+    return (f'<nav class="cnn-nav {where}" aria-label="lessons">{link(index - 1, "←")}'
+            f'<a href="index.html">Contents</a>{link(index + 1, "→")}</nav>')
+
+
+def add_navigation(page: str, entries: list[dict[str, str]], index: int) -> str:
+    """Put the lesson navigation at the top and the bottom of a lesson page."""
+    page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + NAV_STYLE + navigation(entries, index, "top"), page, count=1)
+    return page.replace("</body>", navigation(entries, index, "bottom") + "</body>", 1)
+
+
 def exporter() -> HTMLExporter:
     exp = HTMLExporter(template_name="lab")
     exp.require_js_url = "_static/requirejs/require.js"
@@ -373,6 +459,7 @@ def build(out: Path, only: list[str] | None, timeout_s: int, executed: Path | No
     try:
         install_assets(staging / "_static")
         entries: list[dict[str, str]] = []
+        pages: list[str] = []
         timings: dict[str, float] = {}
         with tempfile.TemporaryDirectory(prefix="cnn-site-") as work:
             for source in sorted(NOTEBOOKS.glob("*.ipynb")):
@@ -390,11 +477,12 @@ def build(out: Path, only: list[str] | None, timeout_s: int, executed: Path | No
                 replaced = replace_kernel_only_widgets(notebook)
                 if replaced:
                     log(f"{source.name}: {replaced} kernel-only widget output(s) replaced by a note")
+                noted = mark_snapshot_widgets(notebook)
                 body, _resources = exp.from_notebook_node(
                     notebook, resources={"metadata": {"name": source.stem}}
                 )
-                write_atomic(staging / f"{source.stem}.html", localize(body))
                 title, objectives = lesson_summary(notebook)
+                pages.append(add_alt_text(localize(body), image_alts(notebook, title or source.stem)))
                 entries.append(
                     {
                         "href": f"{source.stem}.html",
@@ -402,7 +490,10 @@ def build(out: Path, only: list[str] | None, timeout_s: int, executed: Path | No
                         "objectives": objectives,
                     }
                 )
-                log(f"{source.name}: {timings[source.name]} s")
+                log(f"{source.name}: {timings[source.name]} s ({noted} widget snapshot(s) noted)")
+            # Navigation needs every lesson's title: pages are written once all are exported.
+            for k, (entry, page) in enumerate(zip(entries, pages)):
+                write_atomic(staging / entry["href"], add_navigation(page, entries, k))
         write_atomic(staging / "index.html", index_page(entries))
         manifest = {
             "lessons": [p.name for p in notebooks],
