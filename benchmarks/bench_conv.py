@@ -92,7 +92,7 @@ def bench_conv2d(quick: bool = False) -> dict[str, Any]:
 
 def bench_kernel_editor(quick: bool = False) -> dict[str, Any]:
     from helpers.conv import KERNELS
-    from helpers.widgets import kernel_editor, sample_photo
+    from helpers.conv_widgets import kernel_editor, sample_photo
 
     photo = sample_photo(512)
     try:

@@ -3,7 +3,13 @@
 - ``helpers.data``: MNIST and Fashion-MNIST, fetched, verified and loaded.
 - ``helpers.system``: what this machine offers the course (versions, threads, data).
 - ``helpers.plots``: pictures of images, arrays and training results.
-- ``helpers.widgets``: interactive explorers built on ipywidgets.
+- ``helpers.figures``: figures that widgets redraw in place (PNG bytes, untracked by pyplot).
+- ``helpers.widgets``: the first widgets: does this front end run them, a digit browser,
+  the invariance explorer.
+- ``helpers.conv_widgets``: convolution and pooling steppers, the kernel editor, the size explorer.
+- ``helpers.mlp_widgets``: the MLP parameter counter and network drawing.
+- ``helpers.descent``: gradient descent on a 2-D loss surface, and its explorer.
+- ``helpers.neurons``: a single neuron drawn, softmax and its explorer.
 - ``helpers.conv``: convolution and pooling in numpy.
 - ``helpers.animation``: step-by-step animations of convolution and pooling.
 - ``helpers.training``: a small, fast training loop over tensors.
@@ -12,7 +18,9 @@
 - ``helpers.drawing``: draw a digit with the mouse for a trained network to read.
 - ``helpers.augment``: rotations, shifts, zooms and random affine augmentation.
 - ``helpers.architectures``: landmark architectures' building blocks at 28 × 28.
-- ``helpers.exercises``: exercises that check themselves.
+- ``helpers.explain``: what a trained network looks at: occlusion, saliency, Grad-CAM, FGSM.
+- ``helpers.explain_widgets``: the explanation explorer.
+- ``helpers.exercises``: exercises that check themselves, and the course map of progress.
 """
 
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ that needs no running kernel, and closes the figure so no stray still image is
 left below it.
 
 The drawing itself lives in :class:`ConvolutionView` and :class:`PoolingView`,
-which draw any one step onto a figure; the steppers in ``helpers.widgets`` reuse
+which draw any one step onto a figure; the steppers in ``helpers.conv_widgets`` reuse
 them.
 """
 

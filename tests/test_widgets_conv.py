@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers.conv import KERNELS, conv2d, pool2d  # noqa: E402
-from helpers.widgets import (  # noqa: E402
+from helpers.conv_widgets import (  # noqa: E402
     conv_size_explorer,
     conv_stepper,
     kernel_editor,

@@ -7,14 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.widgets import (
-    bowl_gradient,
-    bowl_loss,
-    count_mlp_parameters,
-    gradient_descent_explorer,
-    gradient_descent_path,
-    parameter_counter,
-)
+from helpers.descent import bowl_gradient, bowl_loss, gradient_descent_explorer, gradient_descent_path
+from helpers.mlp_widgets import count_mlp_parameters, parameter_counter
 
 
 @pytest.mark.parametrize("sizes", [[784, 10], [784, 512, 512, 10], [5, 3, 7, 2, 4]])
