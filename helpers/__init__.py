@@ -1,6 +1,8 @@
 """Helpers for the CNN course: one small module per idea.
 
-- ``helpers.data``: MNIST and Fashion-MNIST, fetched, verified and loaded.
+- ``helpers.data``: MNIST and Fashion-MNIST, loaded (the notebook-facing data API).
+- ``helpers.datasets``: what the data sets are, where their files live, the IDX format.
+- ``helpers.fetch``: fetching the data sets from the first source that works, verified.
 - ``helpers.system``: what this machine offers the course (versions, threads, data).
 - ``helpers.plots``: pictures of images, arrays and training results.
 - ``helpers.figures``: figures that widgets redraw in place (PNG bytes, untracked by pyplot).

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import data
+from helpers import data, datasets
+from helpers import fetch as fetching
 from helpers.data import (
     DATASETS,
     FASHION_CLASSES,
@@ -178,7 +179,7 @@ def test_fetch_from_an_installed_os_package(tmp_path):
         (os_dir / p.name).write_bytes(p.read_bytes())
     registry = fixture_registry(os_dirs=[os_dir])
     root = tmp_path / "data"
-    report = fetch(["fashion-mnist"], root=root, sources=[data.Source("os", data._from_os_package)],
+    report = fetch(["fashion-mnist"], root=root, sources=[data.Source("os", fetching._from_os_package)],
                    registry=registry, log=None)
     assert set(report.fetched.values()) == {"os"}
     _, labels = load("fashion-mnist", "train", root=root, registry=registry)
@@ -258,7 +259,7 @@ def _served(key: str) -> dict[str, bytes]:
 
 
 def _mirror_source(url: str, timeout: float = 2.0) -> Source:
-    return Source("mirror", data._from_mirrors([url], timeout=timeout))
+    return Source("mirror", fetching._from_mirrors([url], timeout=timeout))
 
 
 def test_download_from_a_mirror(tmp_path, http_server):
@@ -376,7 +377,7 @@ def test_stale_part_files_are_removed_by_load_and_fetch(fixture_root):
     stale, fresh = folder / ".train-images-idx3-ubyte.npy.abc.part", folder / ".t10k-images-idx3-ubyte.xyz.part"
     for path in (stale, fresh):
         path.write_bytes(b"half a file")
-    old = time.time() - 2 * data.STALE_PART_SECONDS
+    old = time.time() - 2 * datasets.STALE_PART_SECONDS
     os.utime(stale, (old, old))
     load("mnist", "train", root=root, registry=registry)
     assert not stale.exists() and fresh.exists()  # a young one may be another process's write in progress
@@ -399,8 +400,8 @@ def test_load_mnist_with_a_verified_cache_stays_fast():
 
 def test_an_installed_course_keeps_its_data_in_the_users_data_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("CNN_COURSE_DATA", raising=False)
-    monkeypatch.setattr(data, "__file__", str(tmp_path / "site-packages" / "helpers" / "data.py"))
-    monkeypatch.setattr(data, "user_data_root", lambda: tmp_path / "user" / "data")
+    monkeypatch.setattr(datasets, "__file__", str(tmp_path / "site-packages" / "helpers" / "datasets.py"))
+    monkeypatch.setattr(datasets, "user_data_root", lambda: tmp_path / "user" / "data")
     assert data.data_dir() == tmp_path / "user" / "data"
     monkeypatch.setenv("CNN_COURSE_DATA", str(tmp_path / "shared"))
     assert data.data_dir() == (tmp_path / "shared").resolve()
@@ -408,7 +409,7 @@ def test_an_installed_course_keeps_its_data_in_the_users_data_folder(tmp_path, m
 
 def test_a_clone_keeps_its_data_in_the_repository(monkeypatch):
     monkeypatch.delenv("CNN_COURSE_DATA", raising=False)
-    assert data.data_dir() == Path(data.__file__).resolve().parent.parent / "data"
+    assert data.data_dir() == Path(datasets.__file__).resolve().parent.parent / "data"
 
 
 def test_an_installed_course_fetches_and_verifies_on_first_use(tmp_path, monkeypatch, capsys):
@@ -419,7 +420,7 @@ def test_an_installed_course_fetches_and_verifies_on_first_use(tmp_path, monkeyp
     registry = fixture_registry(os_dirs=[os_dir])
     user_root = tmp_path / "user" / "data"
     monkeypatch.setattr(data, "user_data_root", lambda: user_root)
-    monkeypatch.setattr(data, "default_sources", lambda: [data.Source("os", data._from_os_package)])
+    monkeypatch.setattr(fetching, "default_sources", lambda: [data.Source("os", fetching._from_os_package)])
     images, labels = load("fashion-mnist", "test", root=user_root, registry=registry)
     assert images.shape == (100, 28, 28) and labels.max() <= 9
     assert "fetching and verifying it once" in capsys.readouterr().out

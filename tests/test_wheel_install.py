@@ -34,8 +34,15 @@ def _run(cmd, **kw):
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
+    # Build from a clean copy of what the package is made of, so no build folder left in
+    # the repository by an earlier build can slip stale modules into the wheel.
+    source = tmp / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copyfile(ROOT / name, source / name)
+    shutil.copytree(ROOT / "helpers", source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(ROOT)])
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(source)])
     wheels = list(dist.glob("cnn_course_helpers-*.whl"))
     assert len(wheels) == 1, wheels
     env = tmp / "env"
@@ -56,6 +63,8 @@ def installed(tmp_path_factory):
 def test_the_wheel_holds_the_package_and_no_data_or_lessons(installed):
     names = zipfile.ZipFile(installed["wheel"]).namelist()
     assert "helpers/exercises/lesson01.py" in names and "helpers/conv.py" in names
+    shipped = {n for n in names if n.startswith("helpers/") and n.endswith(".py")}
+    assert shipped == {p.relative_to(ROOT).as_posix() for p in (ROOT / "helpers").rglob("*.py")}
     assert not [n for n in names if n.startswith(("data/", "notebooks/", "tests/")) or n.endswith((".npy", "-ubyte"))]
 
 
