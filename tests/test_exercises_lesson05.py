@@ -69,3 +69,24 @@ def test_q3_agrees_with_the_plotting_helper_and_names_mistakes():
     assert_failed(ex.q3, lambda cm: cm.diagonal() / cm.sum(axis=0), match="column sums")
     assert_failed(ex.q3, lambda cm: cm.diagonal(), match="counts")
     assert_failed(ex.q3, lambda cm: cm.trace() / cm.sum(), match="overall accuracy")
+
+
+def test_q4_only_the_softmax_line_passes_and_every_other_line_says_why():
+    assert_passed(ex.q4, 1)
+    assert_passed(ex.q4, np.int64(1))
+    for line in range(2, 9):
+        result = ex.q4.evaluate(line)
+        assert result.status == "failed" and f"Line {line} is fine" in result.message
+    for wrong in (0, 9, -1, 1.5, "1", True):
+        assert_failed(ex.q4, wrong, match="line number from 1 to 8")
+    assert_unattempted(ex.q4, ...)
+
+
+def test_q4_the_lesson_shows_exactly_the_loop_the_checker_judges():
+    import nbformat
+    from pathlib import Path
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "05_training_and_validation.ipynb", 4)
+    assert any(ex.BUGGY_LOOP in c.source for c in nb.cells if c.cell_type == "markdown")
+    # ... and the loop's bug is the one the checker names: the model ends in softmax.
+    assert "nn.Softmax(dim=1))" in ex.BUGGY_LOOP.splitlines()[1]

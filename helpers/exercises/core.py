@@ -74,6 +74,7 @@ CHECK_LOG_ENV_VAR = "CNN_COURSE_CHECK_LOG"
 
 _REVEAL: bool | None = None
 
+KINDS = ("code", "prediction", "explain", "find-the-bug")  # what an exercise asks the student to do
 TIME_LIMIT_S = 20.0  # seconds a check may run the student's code
 
 
@@ -163,7 +164,9 @@ class Exercise:
     hints: from gentle to explicit; ``.hint()`` shows the next one each call.
     solution: runnable code that defines every name in ``answer_names``.
     answer_names: the names the exercise cell defines (used by ``make solutions``).
-    kind: "code" (write code) or "prediction" (predict a value before running).
+    kind: what the student does: "code" (write code), "prediction" (commit to a prediction,
+    then run), "explain" (choose the explanation of a result, each wrong choice answered
+    with why it is wrong) or "find-the-bug" (find what breaks a short piece of code).
     """
 
     def __init__(
@@ -175,7 +178,7 @@ class Exercise:
         solution: str,
         answer_names: Sequence[str],
         *,
-        kind: Literal["code", "prediction"] = "code",
+        kind: Literal["code", "prediction", "explain", "find-the-bug"] = "code",
         time_limit: float | None = None,
     ) -> None:
         if not isinstance(name, str) or not _IDENT.match(name):
@@ -190,8 +193,8 @@ class Exercise:
             raise ValueError(f"solution must be non-empty code as a str, got {solution!r}")
         if isinstance(answer_names, str) or not answer_names or not all(isinstance(n, str) and _IDENT.match(n) for n in answer_names):
             raise ValueError(f"answer_names must be a non-empty list of identifiers, got {answer_names!r}")
-        if kind not in ("code", "prediction"):
-            raise ValueError(f"kind must be 'code' or 'prediction', got {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         solution = textwrap.dedent(solution).strip("\n")
         try:
             defined = _defined_names(solution)

@@ -10,6 +10,7 @@ import numpy as np
 from helpers.exercises.core import (
     Exercise,
     Result,
+    as_count,
     check_array,
     check_choice,
     failed,
@@ -175,4 +176,55 @@ q3 = Exercise(
     """(K, K) confusion matrix, rows = true classes -> (K,) fraction right per class."""
     return cm.diagonal() / cm.sum(axis=1)''',
     answer_names=["per_class_accuracy"],
+)
+
+
+# q4: find the bug in a training loop ------------------------------------------------------
+
+BUGGY_LOOP = '''\
+1  model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(),
+                         nn.Linear(256, 10), nn.Softmax(dim=1))
+2  loss_fn = nn.CrossEntropyLoss()
+3  optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+4  for xb, yb in batches:
+5      loss = loss_fn(model(xb), yb)
+6      optimizer.zero_grad()
+7      loss.backward()
+8      optimizer.step()'''
+
+_Q4_WHY = {
+    2: "`nn.CrossEntropyLoss` is the right loss for class labels. Ask what it expects to be given: "
+       "probabilities, or raw scores?",
+    3: "SGD with a learning rate of 0.1 trains this MLP well (lesson 04 used it). The bug is elsewhere.",
+    4: "Looping over mini-batches is exactly what an epoch does.",
+    5: "Computing the loss of the model's output against the labels is right; look at what the model outputs.",
+    6: "`zero_grad()` before `backward()` is the right place: each batch starts from fresh gradients.",
+    7: "`loss.backward()` computes the gradients; it must be there, and it is in the right place.",
+    8: "`optimizer.step()` after `backward()` is the right order.",
+}
+
+
+def _check_q4(answer: Any) -> Result:
+    line = as_count(answer)
+    if line is None or not 1 <= line <= 8:
+        return failed(f"`buggy_line` should be a line number from 1 to 8, got {answer!r}.")
+    if line == 1:
+        return passed("Line 1: the model ends in `nn.Softmax`, but `nn.CrossEntropyLoss` applies (log-)softmax "
+                      "itself and expects raw scores (logits). Softmax twice squashes the scores, the gradients "
+                      "shrink and training crawls. Remove `nn.Softmax` from the model; apply softmax only when you "
+                      "want probabilities to look at.")
+    return failed(f"Line {line} is fine. {_Q4_WHY[line]}")
+
+
+q4 = Exercise(
+    name="q4",
+    title="Find the bug: a training loop that runs but learns slowly",
+    checker=_check_q4,
+    hints=[
+        "Every line runs without an error. Ask, for each line, whether it does what the next one expects.",
+        "What does `nn.CrossEntropyLoss` want as its first argument: probabilities, or raw scores?",
+    ],
+    solution="buggy_line = 1",
+    answer_names=["buggy_line"],
+    kind="find-the-bug",
 )
