@@ -149,4 +149,15 @@ def test_the_challenge_check_never_touches_the_test_set(monkeypatch):
 
 
 def test_every_exercise_is_tested():
-    assert [e.name for e in list_exercises(ex)] == ["q1", "q2", "q3"]
+    assert [e.name for e in list_exercises(ex)] == ["q1", "q2", "q3", "q4"]
+
+
+def test_q4_explain_only_the_look_alike_tops_pass_and_each_wrong_letter_says_why():
+    assert_passed(ex.q4, "c")
+    assert_passed(ex.q4, " C ")
+    assert_failed(ex.q4, "a", match="same small network")
+    assert_failed(ex.q4, "b", match="class counts")
+    assert_failed(ex.q4, "d", match="debatable")
+    assert_failed(ex.q4, "e", match="one of the letters")
+    assert_failed(ex.q4, 3, match="one of the letters")
+    assert_unattempted(ex.q4, ...)

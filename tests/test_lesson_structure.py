@@ -180,6 +180,15 @@ def test_every_exercise_has_tests(path):
             assert kind in uses, f"{test_file.name}: exercise {ex.name} needs an assert_{kind}(ex.{ex.name}, ...) test"
 
 
+@pytest.mark.parametrize("path", [m for m in MODULES if 1 <= int(m.stem[6:]) <= 13], ids=lambda p: p.stem)
+def test_every_lesson_has_an_exercise_that_is_not_a_fill_in(path):
+    """Lessons 01-13 each ask the student to think at least once: predict-then-run,
+    explain-the-result or find-the-bug, not only fill in code."""
+    module = importlib.import_module(f"helpers.exercises.{path.stem}")
+    kinds = {ex.name: ex.kind for ex in list_exercises(module)}
+    assert set(kinds.values()) - {"code"}, f"{path.name}: every exercise is a fill-in ({kinds})"
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
 def test_exercise_names_match_attributes(path):
     module = importlib.import_module(f"helpers.exercises.{path.stem}")

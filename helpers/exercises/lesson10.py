@@ -289,3 +289,52 @@ q3 = Exercise(
     return [(i, j, n) for n, i, j in pairs[:k]]''',
     answer_names=["top_confusions"],
 )
+
+
+# --------------------------------------------------------------------------- #
+# q4: explain the result: why is Shirt the hardest class?
+# --------------------------------------------------------------------------- #
+
+Q4_OPTIONS = {
+    "a": "The network is too small to learn what a shirt looks like.",
+    "b": "There are fewer shirts than other garments in the training split.",
+    "c": "Shirts share their silhouette with T-shirts, pullovers and coats, and what tells them apart "
+         "(a collar, buttons, sleeve length) is a few grey pixels at 28 × 28.",
+    "d": "Most shirts in the validation split are labelled wrongly.",
+}
+
+_Q4_WHY = {
+    "a": "A bigger network would help every class a little, but look at where the shirt mistakes go: almost all "
+         "to T-shirt/top, pullover and coat, the classes whose average images look nearly the same. Trousers "
+         "and bags, learned by the same small network, are almost never wrong.",
+    "b": "Look at the class counts at the top of the lesson: every class has about 5,000 training images "
+         "(Fashion-MNIST is exactly balanced, 6,000 per class before the split).",
+    "d": "A few labels are debatable (you saw some among the confident mistakes), but far too few to explain "
+         "hundreds of errors, and they would not all land on the other tops.",
+}
+
+
+def _check_q4(answer: Any) -> Result:
+    if isinstance(answer, str) and answer.strip().lower() in Q4_OPTIONS:
+        key = answer.strip().lower()
+        if key == "c":
+            return passed("Right: the confusions are among garments of one silhouette, and the details that "
+                          "separate them are nearly invisible at this resolution. That is why the confusion "
+                          "matrix has its errors in one corner, and why even far larger networks stop short of 100%.")
+        return failed(f"({key}) does not fit what you saw. {_Q4_WHY[key]}")
+    return failed(f"`why_shirts` should be one of the letters {', '.join(repr(k) for k in Q4_OPTIONS)}, "
+                  f"got {answer!r}.")
+
+
+q4 = Exercise(
+    name="q4",
+    title="Explain the result: why is Shirt the hardest class?",
+    checker=_check_q4,
+    hints=[
+        "Read the confusion matrix row of Shirt: where do its mistakes go?",
+        "Compare the four average images of the tops with what a trouser or a bag looks like.",
+    ],
+    solution='why_shirts = "c"',
+    answer_names=["why_shirts"],
+    kind="explain",
+)
