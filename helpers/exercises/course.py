@@ -86,7 +86,9 @@ def lesson_modules() -> list[tuple[str, str, list[str]]]:
             module = importlib.import_module(f"helpers.exercises.{info.name}")
             match = _TITLE.search(module.__doc__ or "")
             title = match.group(1) if match else f"Lesson {info.name[6:]}"
-            found.append((info.name[6:], title, [e.name for e in list_exercises(module)]))
+            names = sorted((e.name for e in list_exercises(module)),
+                           key=lambda n: (int(n[1:]) if n[1:].isdigit() else 10**6, n))
+            found.append((info.name[6:], title, names))
     return sorted(found)
 
 
