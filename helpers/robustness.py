@@ -43,6 +43,21 @@ def _check_positive_int(name: str, value: object) -> int:
     return value
 
 
+def _check_clip(clip: object) -> tuple[float, float]:
+    if not isinstance(clip, (tuple, list)) or len(clip) != 2:
+        raise TypeError(f"clip: expected a pair (lo, hi) of the valid pixel range, got {clip!r}")
+    lo, hi = (_check_number_any("clip[0]", clip[0]), _check_number_any("clip[1]", clip[1]))
+    if not lo < hi:
+        raise ValueError(f"clip: expected lo < hi, got {clip!r}")
+    return lo, hi
+
+
+def _check_number_any(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{name}: expected a finite number, got {value!r}")
+    return float(value)
+
+
 def _describe(value: object) -> str:
     if isinstance(value, torch.Tensor):
         return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
@@ -81,6 +96,9 @@ def accuracy_under_fgsm(
         raise TypeError(f"epsilons: expected a non-empty list of numbers, got {epsilons!r}")
     epsilons = [_check_epsilon("epsilons[i]", e) for e in epsilons]
     batch_size = _check_positive_int("batch_size", batch_size)
+    clip = _check_clip(clip)
+    if len(x) == 0:
+        raise ValueError("x: expected at least one image, got 0")
     was_training = model.training
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     correct = [0] * len(epsilons)
@@ -137,21 +155,6 @@ def fgsm_augment(
         return out
 
     return augment
-
-
-def _check_clip(clip: object) -> tuple[float, float]:
-    if not isinstance(clip, (tuple, list)) or len(clip) != 2:
-        raise TypeError(f"clip: expected a pair (lo, hi) of the valid pixel range, got {clip!r}")
-    lo, hi = (_check_number_any("clip[0]", clip[0]), _check_number_any("clip[1]", clip[1]))
-    if not lo < hi:
-        raise ValueError(f"clip: expected lo < hi, got {clip!r}")
-    return lo, hi
-
-
-def _check_number_any(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name}: expected a finite number, got {value!r}")
-    return float(value)
 
 
 def balanced_subset(y: torch.Tensor, per_class: int, *, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -73,6 +73,10 @@ def test_accuracy_under_fgsm_rejects_bad_data():
         accuracy_under_fgsm(model, x, y[:-1], [0.1], clip=(0.0, 1.0))
     with pytest.raises(TypeError, match="model"):
         accuracy_under_fgsm("model", x, y, [0.1], clip=(0.0, 1.0))
+    with pytest.raises(ValueError, match="at least one image"):
+        accuracy_under_fgsm(model, x[:0], y[:0], [0.1], clip=(0.0, 1.0))
+    with pytest.raises(ValueError, match="clip"):
+        accuracy_under_fgsm(model, x, y, [0.1], clip=(1.0, 0.0))
 
 
 def test_fgsm_augment_replaces_the_chosen_fraction_with_fgsm_images():
