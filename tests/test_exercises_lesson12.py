@@ -14,16 +14,19 @@ def _solution(exercise):
 
 def test_q1_reference_passes():
     assert_passed(ex.q1, _solution(ex.q1))
-    assert_passed(ex.q1, 73_856)
+    assert_passed(ex.q1, 38_720)
 
 
 def test_q1_common_mistakes():
-    assert_failed(ex.q1, 36_928, match="one 3 × 3 layer")
-    assert_failed(ex.q1, 73_728, match="biases")
-    assert_failed(ex.q1, 102_464, match="5 × 5")
-    assert_failed(ex.q1, 2 * (64 * 9 + 1), match="input channels")
-    assert_failed(ex.q1, "73856", match="whole number")
-    assert_failed(ex.q1, 73_856.5, match="whole number")
+    assert_failed(ex.q1, 36_928, match="second layer alone")
+    assert_failed(ex.q1, 1_792, match="first layer alone")
+    assert_failed(ex.q1, 38_592, match="biases")
+    assert_failed(ex.q1, 73_856, match="both layers as 64 → 64")
+    assert_failed(ex.q1, 3_584, match="both layers as 3 → 64")
+    assert_failed(ex.q1, 1_280, match="input channels")
+    assert_failed(ex.q1, 38_721, match="38720")
+    assert_failed(ex.q1, "38720", match="whole number")
+    assert_failed(ex.q1, 38_720.5, match="whole number")
 
 
 def test_q1_template_is_unattempted():
@@ -68,6 +71,6 @@ def test_q2_template_is_unattempted():
 def test_q1_accepts_the_right_count_as_any_numeric_type():
     import numpy as np
 
-    for answer in (np.int64(73856), np.int32(73856), 73856.0, np.float32(73856), torch.tensor(73856), np.array(73856)):
+    for answer in (np.int64(38720), np.int32(38720), 38720.0, np.float32(38720), torch.tensor(38720), np.array(38720)):
         assert_passed(ex.q1, answer)
-    assert_failed(ex.q1, 73856.5, match="whole number")
+    assert_failed(ex.q1, 38720.5, match="whole number")

@@ -1,6 +1,6 @@
 """Exercises for lesson 12 (Landmark architectures).
 
-q1: the parameters of two stacked 3 × 3 convolutions (VGG's idea), by formula.
+q1: the parameters of VGG's first block (two stacked 3 × 3 convolutions on a colour photo), by formula.
 q3: the channels that come out of a dense block (DenseNet's idea).
 q2: global average pooling written by hand, checked against PyTorch.
 Expected answers are computed from the layers themselves, never typed in.
@@ -35,36 +35,39 @@ def _check_q1(answer: Any) -> Result:
     got = _whole_number(answer, "n_params")
     if isinstance(got, Result):
         return got
-    stack = nn.Sequential(nn.Conv2d(64, 64, 3), nn.Conv2d(64, 64, 3))
+    stack = nn.Sequential(nn.Conv2d(3, 64, 3), nn.Conv2d(64, 64, 3))  # VGG's first block, on a colour photo
     expected = _count(stack)
     mistakes = {
-        _count(nn.Conv2d(64, 64, 3)): "that is one 3 × 3 layer; the block stacks two of them.",
-        2 * 64 * 64 * 9: "that leaves out the biases: each layer has one per output channel.",
-        _count(nn.Conv2d(64, 64, 5)): "that is one 5 × 5 layer, the one the two 3 × 3 layers replace.",
-        2 * (64 * 9 + 1): "each of the 64 output channels has its own 3 × 3 × 64 kernel: multiply by the "
-                          "number of input channels too.",
-        2 * (64 * 64 * 3 + 64): "a 3 × 3 kernel has 9 weights per input channel, not 3.",
+        _count(nn.Conv2d(64, 64, 3)): "that is the second layer alone; add the first, 3 → 64.",
+        _count(nn.Conv2d(3, 64, 3)): "that is the first layer alone; add the second, 64 → 64.",
+        3 * 64 * 9 + 64 * 64 * 9: "that leaves out the biases: each layer has one per output channel.",
+        2 * _count(nn.Conv2d(64, 64, 3)): "that counts both layers as 64 → 64 (the stack the cells above "
+                                          "printed); the first layer sees only the 3 colour channels.",
+        2 * _count(nn.Conv2d(3, 64, 3)): "that counts both layers as 3 → 64; the second sees the 64 maps "
+                                         "the first made.",
+        64 * (3 * 3 + 1) + 64 * (3 * 3 + 1): "each output channel has its own 3 × 3 kernel for every input "
+                                             "channel: multiply by the number of input channels too.",
     }
     if got in mistakes and got != expected:
         return failed(f"`n_params` should be {expected:,}, got {got:,}: {mistakes[got]}")
     result = check_scalar(got, expected, name="n_params")
     if result.status == "passed":
-        five = _count(nn.Conv2d(64, 64, 5))
-        return passed(f"Correct: {expected:,} parameters, against {five:,} for one 5 × 5 layer that sees the "
-                      "same 5 × 5 window, and the stack has an extra ReLU.")
+        return passed(f"Correct: {expected:,} parameters, {_count(nn.Conv2d(3, 64, 3)):,} in the first layer and "
+                      f"{_count(nn.Conv2d(64, 64, 3)):,} in the second: the layer that sees 64 channels holds "
+                      "almost all of them.")
     return result
 
 
 q1 = Exercise(
     name="q1",
-    title="Parameters of two stacked 3 × 3 convolutions, 64 → 64 channels",
+    title="Parameters of VGG's first block: 3 × 3 convolutions 3 → 64 → 64",
     checker=_check_q1,
     hints=[
         "One k × k convolution from C_in to C_out channels has C_out × (C_in × k × k + 1) parameters "
-        "(the + 1 is the bias).",
-        "One layer: 64 × (64 × 3 × 3 + 1) = 36,928. The block has two identical layers.",
+        "(the + 1 is the bias). The two layers have different C_in.",
+        "First layer: 64 × (3 × 3 × 3 + 1). Second layer: 64 × (64 × 3 × 3 + 1). Add them.",
     ],
-    solution="n_params = 2 * (64 * (64 * 3 * 3 + 1))",
+    solution="n_params = 64 * (3 * 3 * 3 + 1) + 64 * (64 * 3 * 3 + 1)",
     answer_names=["n_params"],
     kind="prediction",
 )
