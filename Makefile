@@ -79,7 +79,7 @@ bench: setup-dev
 
 # Solved copies of every lesson in build/solutions/, executed; fails if any check does not pass.
 solutions: setup-dev
-	$(BIN)/python tests/tools/make_solutions.py
+	$(BIN)/python -m tools.make_solutions
 
 # Grade a class: every submitted notebook executed in a fresh kernel with time limits, every
 # exercise re-checked by the course's own checkers; writes build/grades/grades.csv and summary.md.
@@ -88,12 +88,12 @@ grade: setup
 	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --out build/grades
 
 clean-notebooks: $(STAMP)
-	$(BIN)/python tests/tools/nbclean.py notebooks/*.ipynb
+	$(BIN)/python -m tools.nbclean notebooks/*.ipynb
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
 
-# ---- browser tests and static site (tests/browser/, tests/tools/build_site.py) ----
+# ---- browser tests and static site (tests/browser/, tools/build_site.py) ----
 # Drives JupyterLab in headless Chromium: every lesson run, every widget exercised.
 test-browser: setup-dev
 	$(BIN)/pytest tests/browser -p no:cacheprovider
@@ -101,4 +101,4 @@ test-browser: setup-dev
 # Execute every lesson and export it to build/site/ (index.html lists the lessons); the
 # pages load their scripts from build/site/_static/, fetched once from npm at pinned versions.
 site: setup
-	$(BIN)/python tests/tools/build_site.py
+	$(BIN)/python -m tools.build_site

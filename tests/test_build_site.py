@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from tests.tools import build_site as site
+from tools import build_site as site
 
 
 def _entries(n):

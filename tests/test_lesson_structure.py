@@ -22,9 +22,7 @@ import pytest
 from helpers.exercises.core import Exercise, list_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "tools"))
-
-from make_solutions import IMPORT_RE, exercise_cells, exercise_module  # noqa: E402
+from tools.make_solutions import IMPORT_RE, exercise_cells, exercise_module
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MODULES = sorted((ROOT / "helpers" / "exercises").glob("lesson[0-9][0-9].py"))

@@ -1,20 +1,17 @@
-"""tests/tools/make_solutions.py: solved copies replace exactly the exercise cells, and a
+"""tools/make_solutions.py: solved copies replace exactly the exercise cells, and a
 solved lesson fails loudly when a cell raises, a check does not pass, or an exercise is
 never checked."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
-
-import make_solutions as ms  # noqa: E402
-from helpers.exercises import lesson00  # noqa: E402
+from helpers.exercises import lesson00
+from tools import make_solutions as ms
 
 
 def code(src: str, exercise: str | None = None):

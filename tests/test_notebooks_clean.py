@@ -1,15 +1,13 @@
 """Stored lessons carry no noise: no execution counts, no widget state, and no outputs
 except those nbval compares (cells tagged ``nbval-check-output``)."""
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "tools"))
-import nbclean  # noqa: E402
+from tools import nbclean
 
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -29,7 +27,7 @@ def test_lesson_compares_some_outputs(path):
     nb = nbformat.read(path, as_version=4)
     checked = [c for c in nb.cells if nbclean.is_checked(c)]
     assert checked, "each lesson compares at least one deterministic output under nbval"
-    assert all(c.outputs for c in checked), "a compared cell has no stored output: run nbclean.py --execute"
+    assert all(c.outputs for c in checked), "a compared cell has no stored output: run python -m tools.nbclean --execute"
 
 
 def test_the_cleaner_finds_noise(tmp_path):

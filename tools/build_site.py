@@ -1,7 +1,7 @@
 """Build a static web site of the executed course under ``build/site/``.
 
-    python tests/tools/build_site.py                 # every lesson
-    python tests/tools/build_site.py --only 00 06    # some lessons (index lists those)
+    python -m tools.build_site                 # every lesson
+    python -m tools.build_site --only 00 06    # some lessons (index lists those)
 
 Each lesson is executed in a temporary copy of ``notebooks/`` with the current
 environment's Python kernel, its widget state stored, and exported to HTML with
@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
@@ -39,7 +38,9 @@ from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-REPO = Path(__file__).resolve().parents[2]
+from tools.notebook_exec import current_env_kernel_manager, write_atomic
+
+REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 SITE = REPO / "build" / "site"
 NPM_CACHE = REPO / "build" / "npm"
@@ -80,19 +81,6 @@ OFFLINE_WIDGET_MODULES = {"@jupyter-widgets/base", "@jupyter-widgets/controls", 
 
 def log(message: str) -> None:
     print(f"[build_site] {message}", flush=True)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- #
@@ -165,7 +153,7 @@ def execute(path: Path, timeout_s: int) -> nbformat.NotebookNode:
     client = NotebookClient(
         notebook,
         timeout=timeout_s,
-        kernel_name="python3",
+        km=current_env_kernel_manager(),
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
     )
@@ -452,8 +440,6 @@ def select(only: list[str] | None) -> list[Path]:
 def build(out: Path, only: list[str] | None, timeout_s: int, executed: Path | None = None) -> Path:
     """Build the site in ``out``; with ``executed``, export the already-run copies found there."""
     notebooks = select(only)
-    # The kernel is this environment's Python: put it first on PATH for the kernel spec.
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
     try:

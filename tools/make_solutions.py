@@ -1,8 +1,8 @@
 """Write a solved copy of every lesson and prove each reference solution works in context.
 
-    python tests/tools/make_solutions.py                      # all lessons (make solutions)
-    python tests/tools/make_solutions.py notebooks/01_*.ipynb # some lessons
-    python tests/tools/make_solutions.py --no-execute         # only write the solved copies
+    python -m tools.make_solutions                      # all lessons (make solutions)
+    python -m tools.make_solutions notebooks/01_*.ipynb # some lessons
+    python -m tools.make_solutions --no-execute         # only write the solved copies
 
 For each lesson that imports an exercise module (``from helpers.exercises import
 lessonNN as ex``), every cell tagged ``exercise`` has its source replaced by the
@@ -33,13 +33,12 @@ from types import ModuleType
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "solutions"
-sys.path.insert(0, str(ROOT))
-
-from helpers.exercises.core import CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, Exercise  # noqa: E402
-from helpers.exercises.progress import PROGRESS_ENV_VAR  # noqa: E402
+from helpers.exercises.core import CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, Exercise
+from helpers.exercises.progress import PROGRESS_ENV_VAR
+from tools.notebook_exec import current_env_kernel_manager, write_atomic
 
 IMPORT_RE = re.compile(
     r"^\s*(?:from\s+helpers\.exercises\s+import\s+(lesson\w+)(?:\s+as\s+(\w+))?"
@@ -108,20 +107,6 @@ def solve(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, ModuleType 
     return nb, module, names
 
 
-def _kernel_manager():
-    """A kernel manager that starts a kernel of this very Python (like nbval --nbval-current-env)."""
-    import ipykernel.kernelspec
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-
-    class CurrentEnv(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name):  # noqa: D401 - jupyter_client API
-            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
-                                          **ipykernel.kernelspec.get_kernel_dict())
-
-    return KernelManager(kernel_name="current-env", kernel_spec_manager=CurrentEnv())
-
-
 @dataclass
 class Report:
     notebook: str
@@ -143,7 +128,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, log: Path, timeout: int) -> st
     os.environ[PROGRESS_ENV_VAR] = str(log.with_name(log.name + ".progress"))
     os.environ.pop(REVEAL_ENV_VAR, None)
     try:
-        client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(),
+        client = NotebookClient(nb, timeout=timeout, km=current_env_kernel_manager(),
                                 resources={"metadata": {"path": str(cwd)}})
         # The kernel's own start-up chatter (not cell output) would only clutter the log.
         client.execute(stderr=subprocess.DEVNULL)
@@ -174,18 +159,6 @@ def copy_notebooks_folder(src: Path, dst: Path) -> None:
     """Copy everything in ``src`` except notebooks and checkpoints into ``dst``."""
     shutil.copytree(src, dst, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", "__pycache__"))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the answer key is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run(paths: list[Path], out: Path, *, execute_them: bool = True, timeout: int = 900) -> list[Report]:

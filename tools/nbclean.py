@@ -4,9 +4,9 @@ A stored notebook carries no execution counts, no widget state and no outputs,
 except the outputs of cells tagged ``nbval-check-output``: those are what
 ``pytest --nbval-lax`` compares against a fresh run.
 
-    python tests/tools/nbclean.py notebooks/*.ipynb            # strip in place
-    python tests/tools/nbclean.py --check notebooks/*.ipynb    # exit 1 if any is not clean
-    python tests/tools/nbclean.py --execute notebooks/06_convolution.ipynb
+    python -m tools.nbclean notebooks/*.ipynb            # strip in place
+    python -m tools.nbclean --check notebooks/*.ipynb    # exit 1 if any is not clean
+    python -m tools.nbclean --execute notebooks/06_convolution.ipynb
         # execute, then store only the compared outputs (use after changing a checked cell)
 """
 
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
+
+from tools.notebook_exec import current_env_kernel_manager, write_atomic
 
 CHECK_TAG = "nbval-check-output"
 # The old marker comment; students saw it in the code, so lessons use the tag instead.
@@ -74,18 +73,6 @@ def dumps(nb) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def problems(path: Path) -> list[str]:
     """What makes a stored notebook not clean (empty list when it is clean)."""
     text = path.read_text(encoding="utf-8")
@@ -110,7 +97,7 @@ def execute(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, km=current_env_kernel_manager(),
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     return nb

@@ -1,7 +1,7 @@
 """The static site of the executed course, opened in headless Chromium.
 
 Uses ``build/site`` when its manifest says it was built from the current lessons
-and helpers; otherwise builds it first (``tests/tools/build_site.py``). Serves it
+and helpers; otherwise builds it first (``python -m tools.build_site``). Serves it
 over HTTP on 127.0.0.1 and checks every page: figures loaded, an animation plays,
 widgets render from their stored state, nothing fails to load, no console errors.
 """
@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 from lab_driver import NOTEBOOKS, REPO, ConsoleWatch, LabServer, wait_for
 
-sys.path.insert(0, str(REPO / "tests" / "tools"))
-import build_site  # noqa: E402
+from tools import build_site
 
 SITE = REPO / "build" / "site"
 BUILD_TIMEOUT_S = 3600
@@ -49,7 +48,7 @@ def site_url(browser, lab_server: LabServer) -> Iterator[str]:
     if NOTEBOOKS != build_site.NOTEBOOKS:
         pytest.skip("the site is built from notebooks/ only")
     if not _site_is_current():
-        command = [sys.executable, str(REPO / "tests" / "tools" / "build_site.py")]
+        command = [sys.executable, "-m", "tools.build_site"]
         if LESSONS and all(name in lab_server.executed for name in LESSONS):
             command += ["--executed", str(lab_server.root)]
         subprocess.run(command, cwd=REPO, check=True, timeout=BUILD_TIMEOUT_S)
