@@ -95,13 +95,14 @@ class LabServer:
         sep = "&" if "?" in path else "?"
         return f"{self.base_url}{path}{sep}token={self.token}"
 
-    def api(self, method: str, path: str) -> object:
-        """Call the server's REST API; returns the decoded JSON (or None)."""
-        request = urllib.request.Request(
-            f"{self.base_url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-        )
+    def api(self, method: str, path: str, body: object = None) -> object:
+        """Call the server's REST API (with ``body`` sent as JSON); returns the decoded JSON (or None)."""
+        headers = {"Authorization": f"token {self.token}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(f"{self.base_url}{path}", method=method, headers=headers, data=data)
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
