@@ -123,8 +123,9 @@ class _LearningView:
 
     def __init__(self, history: KernelHistory, image: np.ndarray, frames: np.ndarray) -> None:
         self.history, self.image, self.frames = history, image, frames
-        self.fig, (self.ax_k, self.ax_out, self.ax_loss) = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
-        limit = max(2.0, float(np.abs(history.kernels).max()))
+        self.fig, (self.ax_k, self.ax_out, self.ax_loss) = plt.subplots(1, 3, figsize=(11, 3.4), dpi=72)
+        self.fig.subplots_adjust(left=0.04, right=0.98, bottom=0.15, top=0.88, wspace=0.35)  # fixed: no layout per frame
+        limit = self.limit = max(2.0, float(np.abs(history.kernels).max()))
         self.k_img = self.ax_k.imshow(history.kernels[0], cmap="cividis", vmin=-limit, vmax=limit)
         self.texts = [[self.ax_k.text(j, i, "", ha="center", va="center", fontsize=11, color="white")
                        for j in range(3)] for i in range(3)]
@@ -147,12 +148,13 @@ class _LearningView:
         for i in range(3):
             for j in range(3):
                 self.texts[i][j].set_text(f"{kernel[i, j]:+.2f}")
+                self.texts[i][j].set_color("black" if kernel[i, j] > 0.3 * self.limit else "white")  # readable on yellow
         self.ax_k.set_title(f"kernel after {step} steps")
         self.out_img.set_data(conv2d(self.image, kernel))
         self.curve.set_data(np.arange(step + 1), self.history.losses[: step + 1])
 
 
-def animate_kernel_learning(history: KernelHistory, image: np.ndarray, frames: int = 30, interval: int = 300) -> FuncAnimation:
+def animate_kernel_learning(history: KernelHistory, image: np.ndarray, frames: int = 20, interval: int = 300) -> FuncAnimation:
     """Play a :func:`learn_kernel` history: kernel with numbers, its output on ``image``, the loss. (Lesson 08.)
 
     history: a :class:`KernelHistory`; image: (H, W) floats, one digit; frames: how many

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import matplotlib.patches
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import torch
 from torch import nn
@@ -251,6 +252,8 @@ def receptive_field_explorer(model: nn.Module, image: np.ndarray, layer: int | N
         ax_map.add_patch(matplotlib.patches.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, ec="#e69f00", lw=2.5))
         ax_map.set(title=f"layer {n + 1} ({specs[n][0]} {specs[n][1]}×{specs[n][1]}): "
                          f"{fmap.shape[0]}×{fmap.shape[1]} map", xlabel="column", ylabel="row")
+        for axis in (ax_map.xaxis, ax_map.yaxis):
+            axis.set_major_locator(MaxNLocator(integer=True))
         ax_img.clear()
         ax_img.imshow(img, cmap="gray")
         ax_img.imshow(np.where(mask, np.nan, 1.0), cmap="gray_r", alpha=0.6, vmin=0, vmax=1)
