@@ -11,6 +11,8 @@ import platform
 import sys
 from dataclasses import dataclass, field
 
+from helpers import data, training
+
 
 @dataclass
 class Check:
@@ -61,8 +63,6 @@ def environment_report(check_data: bool = True) -> Report:
     import matplotlib
     import numpy
     import torch
-
-    from helpers import data, training
 
     report = Report()
     py = sys.version_info

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.exercises import core, display
+from helpers.exercises import core, display, render
 from helpers.exercises.core import (
     Case,
     Exercise,
@@ -70,7 +70,7 @@ def test_result_rejects_bad_status_and_message():
 
 
 def test_result_html_escapes_and_renders_code():
-    h = display.result_html(failed("use `a<b` & <script>"))
+    h = render.result_html(failed("use `a<b` & <script>"))
     assert "<code>a&lt;b</code>" in h and "&lt;script&gt;" in h and "<script>" not in h
     assert "cnn-check-failed" in h and "Not yet" in h
 

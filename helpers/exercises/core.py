@@ -65,6 +65,7 @@ from helpers.exercises.result import (  # noqa: F401 - re-exported API
     type_name,
     unattempted,
 )
+from helpers.exercises.display import show_hint, show_result, show_solution
 from helpers.exercises.progress import record as record_progress
 from helpers.exercises.templates import _any_template, is_template  # noqa: F401 - re-exported API
 
@@ -258,8 +259,6 @@ class Exercise:
 
         Several answers may be passed at once: ``ex.q3.check(a, b)`` checks the tuple ``(a, b)``.
         """
-        from helpers.exercises.display import show_result
-
         if len(answers) == 0:
             raise TypeError(f"{self.name}.check() needs your answer, e.g. {self.name}.check({self.answer_names[0]})")
         answer = answers[0] if len(answers) == 1 else tuple(answers)
@@ -278,8 +277,6 @@ class Exercise:
 
     def hint(self, level: int | None = None) -> None:
         """Show the next hint (each call goes one level further), or the hint at ``level``."""
-        from helpers.exercises.display import show_hint
-
         if level is None:
             self._hints_shown = min(self._hints_shown + 1, len(self.hints))
             level = self._hints_shown
@@ -288,8 +285,6 @@ class Exercise:
 
     def solution(self) -> None:
         """Show the reference solution code."""
-        from helpers.exercises.display import show_solution
-
         show_solution(self)
 
 

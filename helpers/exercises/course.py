@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.exercises.core import list_exercises
-from helpers.exercises.display import _show
+from helpers.exercises.display import show_rich
 from helpers.exercises.progress import best_results, progress_file
 
 _TITLE = re.compile(r"Exercises for lesson \d+ \((.*?)\)")
@@ -113,5 +113,5 @@ def progress(path: Path | None = None) -> CourseProgress:
     Returns the :class:`CourseProgress` it showed.
     """
     shown = course_progress(path)
-    _show(shown.text(), shown._repr_html_())
+    show_rich(shown.text(), shown._repr_html_())
     return shown

@@ -9,56 +9,14 @@ the only signal: every box also starts with a symbol and a word.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from helpers.exercises.core import Result
+from helpers.exercises.render import inline_markup, result_html, result_text
+from helpers.exercises.result import Result
 
 if TYPE_CHECKING:
     from helpers.exercises.core import Exercise
-
-SYMBOL = {"passed": "✓", "failed": "✗", "unattempted": "○"}
-WORD = {"passed": "Correct", "failed": "Not yet", "unattempted": "Not attempted"}
-# Border and background colours; the symbol and word carry the meaning, colour only helps.
-COLOUR = {"passed": ("#1a7f37", "#e9f6ec"), "failed": ("#b35900", "#fdf1e6"), "unattempted": ("#57606a", "#f3f4f6")}
-
-
-def result_text(result: Result, exercise: str | None = None) -> str:
-    """``"✓ Correct (q1): message"`` plus details on the next line."""
-    tag = f" ({exercise})" if exercise else ""
-    text = f"{SYMBOL[result.status]} {WORD[result.status]}{tag}: {result.message}"
-    if result.details:
-        text += "\n  " + result.details
-    return text
-
-
-def _inline(text: str) -> str:
-    """Escape text for HTML and render `backticks` as code."""
-    parts = re.split(r"(`[^`]+`)", text)
-    out = []
-    for p in parts:
-        if len(p) >= 2 and p.startswith("`") and p.endswith("`"):
-            out.append(f"<code>{html.escape(p[1:-1])}</code>")
-        else:
-            out.append(html.escape(p))
-    return "".join(out)
-
-
-def result_html(result: Result, title: str | None = None, exercise: str | None = None) -> str:
-    """A coloured box with symbol, word, optional exercise title, message and details."""
-    border, bg = COLOUR[result.status]
-    head = f"{SYMBOL[result.status]} {WORD[result.status]}"
-    label = ""
-    if exercise or title:
-        label = " <span style='font-weight:normal'>(" + html.escape(" · ".join(x for x in (exercise, title) if x)) + ")</span>"
-    body = f"<div>{_inline(result.message)}</div>"
-    if result.details:
-        body += f"<div style='opacity:0.85;font-size:90%'>{_inline(result.details)}</div>"
-    return (f"<div class='cnn-check cnn-check-{result.status}' style='border-left:6px solid {border};"
-            f"background:{bg};color:#1f2328;padding:6px 10px;margin:4px 0;border-radius:4px'>"
-            f"<b style='color:{border}'>{html.escape(head)}</b>{label}{body}</div>")
-
 
 def _ipython():
     try:
@@ -68,7 +26,7 @@ def _ipython():
     return get_ipython()
 
 
-def _show(plain: str, html_text: str) -> None:
+def show_rich(plain: str, html_text: str) -> None:
     """Display rich output in IPython, print plain text elsewhere."""
     ip = _ipython()
     if ip is None:
@@ -98,7 +56,7 @@ class CheckResult(Result):
         ip = _ipython()
         if ip is not None and self.shown_in is not None and self.shown_in == getattr(ip, "execution_count", None):
             return
-        _show(self.text(), self._repr_html_())
+        show_rich(self.text(), self._repr_html_())
 
 
 def show_result(exercise: "Exercise", result: Result, *, reveal: bool = False) -> CheckResult:
@@ -106,7 +64,7 @@ def show_result(exercise: "Exercise", result: Result, *, reveal: bool = False) -
     ip = _ipython()
     shown = CheckResult(result.status, result.message, result.details, exercise=exercise.name,
                         title=exercise.title, shown_in=getattr(ip, "execution_count", None) if ip else None)
-    _show(shown.text(), shown._repr_html_())
+    show_rich(shown.text(), shown._repr_html_())
     if reveal:
         show_solution(exercise, instructor=True)
     return shown
@@ -119,9 +77,9 @@ def show_hint(exercise: "Exercise", level: int, text: str) -> None:
     plain = f"Hint {level} of {n} ({exercise.name}): {text}{more}"
     h = (f"<div class='cnn-hint' style='border-left:6px solid #0969da;background:#eef5ff;color:#1f2328;"
          f"padding:6px 10px;margin:4px 0;border-radius:4px'><b style='color:#0969da'>Hint {level} of {n}</b> "
-         f"<span>({html.escape(exercise.name)})</span><div>{_inline(text)}</div>"
-         f"<div style='font-size:90%;opacity:0.85'>{_inline(more.strip(' ()'))}</div></div>")
-    _show(plain, h)
+         f"<span>({html.escape(exercise.name)})</span><div>{inline_markup(text)}</div>"
+         f"<div style='font-size:90%;opacity:0.85'>{inline_markup(more.strip(' ()'))}</div></div>")
+    show_rich(plain, h)
 
 
 def show_solution(exercise: "Exercise", *, instructor: bool = False) -> None:
@@ -132,5 +90,5 @@ def show_solution(exercise: "Exercise", *, instructor: bool = False) -> None:
          f"padding:6px 10px;margin:4px 0;border-radius:4px'><b style='color:#6f42c1'>{html.escape(who)}</b> "
          f"<span>({html.escape(exercise.name)} · {html.escape(exercise.title)})</span>"
          f"<pre style='margin:4px 0;background:transparent'><code>{html.escape(exercise.solution_code)}</code></pre></div>")
-    _show(plain, h)
+    show_rich(plain, h)
 

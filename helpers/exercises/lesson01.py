@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.data import load_mnist
 from helpers.exercises.core import (
     Case,
     Exercise,
@@ -29,8 +30,6 @@ from helpers.exercises.core import (
 
 @lru_cache(maxsize=1)
 def _mnist_train() -> tuple[np.ndarray, np.ndarray]:
-    from helpers.data import load_mnist
-
     return load_mnist("train")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from helpers.conv import KERNELS, conv2d, output_size, pool2d
+from helpers.data import load_mnist
 from helpers.exercises.core import (
     Case,
     Exercise,
@@ -28,8 +29,6 @@ from helpers.exercises.core import (
 @lru_cache(maxsize=1)
 def lesson_feature_map() -> np.ndarray:
     """(26, 26) float64: the first MNIST test digit filtered with the Sobel-x kernel."""
-    from helpers.data import load_mnist
-
     digit = load_mnist("test")[0][0].astype(np.float64) / 255.0
     return conv2d(digit, KERNELS["sobel x"])
 

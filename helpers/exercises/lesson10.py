@@ -25,7 +25,6 @@ from helpers.exercises.core import (
     Exercise,
     Failed,
     Result,
-    check_array,
     check_function,
     failed,
     passed,

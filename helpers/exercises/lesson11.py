@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from helpers.augment import rotate, shift
 from helpers.exercises.core import Exercise, Failed, Result, check_choice, failed, passed
 
 
@@ -24,8 +25,6 @@ def _batch(seed: int, n: int = 3, h: int = 6, w: int = 7) -> torch.Tensor:
 
 
 def _check_q1(answer: Any) -> Result:
-    from helpers.augment import shift
-
     if not callable(answer):
         return failed(f"`shift_right` should be a function `shift_right(x, k)`, got {type(answer).__name__}.")
     for k in (1, 2, 3):
@@ -143,8 +142,6 @@ def _q2_data() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _check_q2(answer: Any) -> Result:
-    from helpers.augment import rotate
-
     if not callable(answer):
         return failed(f"`accuracy_vs_angle` should be a function, got {type(answer).__name__}.")
     model = _UprightDetector()

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from helpers.architectures import DenseBlock
 from helpers.exercises.core import (Exercise, Result, _describe, as_count, check_array, check_scalar,
                                     failed, passed)
 
@@ -77,8 +78,6 @@ q1 = Exercise(
 
 
 def _check_q3(answer: Any) -> Result:
-    from helpers.architectures import DenseBlock
-
     got = _whole_number(answer, "out_channels")
     if isinstance(got, Result):
         return got

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from helpers.exercises.render import result_html, result_text
+
 Status = Literal["passed", "failed", "unattempted"]
 STATUSES: tuple[str, ...] = ("passed", "failed", "unattempted")
 
@@ -44,8 +46,6 @@ class Result:
 
     def text(self) -> str:
         """Plain-text rendering, e.g. ``"✓ Correct: ..."`` (deterministic)."""
-        from helpers.exercises.display import result_text
-
         return result_text(self)
 
     def __str__(self) -> str:
@@ -55,8 +55,6 @@ class Result:
         p.text(self.text())
 
     def _repr_html_(self) -> str:
-        from helpers.exercises.display import result_html
-
         return result_html(self)
 
 
