@@ -164,6 +164,12 @@ WIDGET_STEPS: dict[str, list[Step]] = {
         Step("pressing play on the pooling stepper", ".cnn-pool-stepper .widget-image",
              click(".cnn-pool-stepper .widget-play button")),
     ],
+    ".cnn-receptive-field": [
+        Step("arrow keys on the layer slider", ".cnn-receptive-field .widget-image",
+             press_slider(".cnn-receptive-field", key="ArrowLeft", times=1, nth=0)),
+        Step("arrow keys on the row slider", ".cnn-receptive-field .widget-image",
+             press_slider(".cnn-receptive-field", times=2, nth=1)),
+    ],
     ".cnn-feature-maps": [
         Step("arrow keys on the image slider", ".cnn-feature-maps .widget-image",
              press_slider(".cnn-feature-maps", times=1, nth=0)),
@@ -197,6 +203,7 @@ EXPECTED_WIDGETS: dict[str, list[str]] = {
     "03": [".cnn-parameter-counter", ".cnn-softmax-explorer"],
     "04": [".cnn-gd-explorer"],
     "07": [".cnn-pool-stepper"],
+    "08": [".cnn-receptive-field"],
     "09": [".cnn-feature-maps", ".cnn-draw-digit"],
     "11": [".cnn-invariance-explorer"],
     "13": [".cnn-explain-explorer"],
