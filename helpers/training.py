@@ -14,20 +14,25 @@ quickest way to feed a small network.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import random
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
 from torch import nn
 
+from helpers.validate import finite_number, module
+
 __all__ = [
+    "CheckpointError",
     "History",
     "evaluate",
     "fit",
@@ -107,8 +112,9 @@ def to_tensors(
         raise ValueError(f"images and labels: lengths differ ({len(x)} images, {len(y)} labels)")
     if (mean is None) != (std is None):
         raise ValueError("mean and std: give both or neither")
-    if std is not None and not std > 0:
-        raise ValueError(f"std: expected a positive number, got {std}")
+    if std is not None:
+        mean = finite_number("mean", mean)
+        std = finite_number("std", std, positive=True)
     out = x.to(torch.float32) / 255.0
     if mean is not None:
         out = (out - float(mean)) / float(std)
@@ -153,6 +159,39 @@ def _check_positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def _check_device(device: Any) -> torch.device:
+    """``device`` as a ``torch.device`` that exists on this machine; ``None`` picks one."""
+    if device is None:
+        return pick_device()
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device: expected 'cpu', 'cuda', 'mps' or a torch.device, got {type(device).__name__}")
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device: expected 'cpu', 'cuda' or 'mps', got {device!r}")
+    mps = getattr(torch.backends, "mps", None)
+    present = {"cpu": True, "cuda": torch.cuda.is_available(),
+               "mps": mps is not None and mps.is_available()}
+    if not present[parsed.type]:
+        raise ValueError(f"device: expected a device present here ({pick_device()}), got {device!r}")
+    return parsed
+
+
+def _check_label_range(name: str, labels: torch.Tensor, logits: torch.Tensor) -> None:
+    """Class numbers must be below the model's output width (one score per class)."""
+    if logits.ndim != 2:
+        raise ValueError(f"model: expected outputs of shape (N, classes), got {tuple(logits.shape)}")
+    largest = int(labels.max())
+    if largest >= logits.shape[1]:
+        raise ValueError(
+            f"{name}: labels go up to {largest}, but the model outputs {logits.shape[1]} "
+            f"scores per example (classes 0..{logits.shape[1] - 1}); give its last layer "
+            f"{largest + 1} outputs or fix the labels"
+        )
+
+
 def _model_device(model: nn.Module) -> torch.device:
     for p in model.parameters():
         return p.device
@@ -175,8 +214,10 @@ def evaluate(
     gradients, in large batches, on the model's device; the model's train/eval
     mode is restored afterwards. ``loss_fn`` defaults to cross-entropy on logits.
     """
+    module("model", model)
     x, y = _check_pair("data", data)
     batch_size = _check_positive_int("batch_size", batch_size)
+    check_labels = loss_fn is None
     loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     device = _model_device(model)
     was_training = model.training
@@ -188,6 +229,8 @@ def evaluate(
                 xb = x[start : start + batch_size].to(device)
                 yb = y[start : start + batch_size].to(device)
                 logits = model(xb)
+                if check_labels and start == 0:
+                    _check_label_range("data", y, logits)
                 total_loss += float(loss_fn(logits, yb)) * len(yb)
                 correct += int((logits.argmax(dim=1) == yb).sum())
     finally:
@@ -201,6 +244,7 @@ def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 1000) -
     The model gives scores (logits); softmax turns each row into probabilities
     that sum to 1. Runs in eval mode without gradients.
     """
+    module("model", model)
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"images: expected a torch tensor, got {type(images).__name__}")
     if not images.dtype.is_floating_point:
@@ -225,21 +269,26 @@ def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 1000) -
 # --------------------------------------------------------------------------- #
 # Checkpoints
 # --------------------------------------------------------------------------- #
-def save_checkpoint(state_dict: dict[str, torch.Tensor], path: str | os.PathLike) -> Path:
-    """Save ``state_dict`` to ``path`` atomically; returns the path.
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be loaded: empty, cut short, corrupted, foreign,
+    or holding weights that do not fit the model. The message names the file and
+    what to do about it."""
 
-    The tensors are copied to the CPU and written to a temporary file in the same
-    folder, which then replaces ``path`` in one step (``os.replace``). A crash
-    mid-write leaves the previous checkpoint intact and no partial file behind.
-    Reload with :func:`load_checkpoint` or ``torch.load(path, weights_only=True)``.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cpu_state = {k: v.detach().to("cpu") for k, v in state_dict.items()}
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, write: Callable[[Any], None]) -> None:
+    """Call ``write(f)`` on a temporary file beside ``path``, then move it onto ``path``."""
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(cpu_state, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_name, path)
@@ -249,12 +298,105 @@ def save_checkpoint(state_dict: dict[str, torch.Tensor], path: str | os.PathLike
         except FileNotFoundError:
             pass
         raise
+
+
+def _checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def save_checkpoint(state_dict: dict[str, torch.Tensor], path: str | os.PathLike) -> Path:
+    """Save ``state_dict`` to ``path`` atomically; returns the path (lesson 05).
+
+    The tensors are copied to the CPU and written to a temporary file in the same
+    folder, which then replaces ``path`` in one step (``os.replace``). A crash
+    mid-write leaves the previous checkpoint intact and no partial file behind.
+    The file's sha256 is then written, also atomically, to ``path + ".sha256"``;
+    :func:`load_checkpoint` checks it, so a corrupted byte is caught.
+    Reload with :func:`load_checkpoint` or ``torch.load(path, weights_only=True)``.
+    """
+    if not isinstance(state_dict, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()
+    ):
+        raise TypeError(
+            f"state_dict: expected a dict of name -> tensor (model.state_dict()), "
+            f"got {type(state_dict).__name__}"
+        )
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file path, got {type(path).__name__}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cpu_state = {k: v.detach().to("cpu") for k, v in state_dict.items()}
+    _write_atomically(path, lambda f: torch.save(cpu_state, f))
+    line = f"{_sha256_of(path)}  {path.name}\n".encode()
+    _write_atomically(_checksum_path(path), lambda f: f.write(line))
     return path
 
 
+def _read_checkpoint(path: Path, device: torch.device) -> dict[str, torch.Tensor]:
+    """The state dict in ``path``, after checking its size, checksum and content."""
+    again = "train again (fit(..., checkpoint=path)) or save it again with save_checkpoint"
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no checkpoint file at {path}; {again}")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"path: checkpoint {path} is empty (0 bytes); {again}")
+    checksum = _checksum_path(path)
+    if checksum.is_file():
+        expected = checksum.read_text(errors="replace").split()[:1]
+        if expected != [_sha256_of(path)]:
+            raise CheckpointError(
+                f"path: checkpoint {path} does not match its sha256 in {checksum.name} "
+                f"(corrupted, cut short or replaced); {again}"
+            )
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # torch raises many kinds; its advice (weights_only=False) is unsafe
+        raise CheckpointError(
+            f"path: {path} is not a readable weights checkpoint ({type(exc).__name__}: "
+            f"corrupted, cut short, or some other kind of file); {again}"
+        ) from None
+    if not isinstance(state, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise CheckpointError(
+            f"path: {path} holds a {type(state).__name__}, not a model's state_dict; {again}"
+        )
+    return dict(state)
+
+
+def _names(keys: Any, limit: int = 6) -> str:
+    keys = sorted(keys)
+    shown = ", ".join(keys[:limit])
+    return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
 def load_checkpoint(model: nn.Module, path: str | os.PathLike) -> nn.Module:
-    """Load weights saved by :func:`save_checkpoint` into ``model`` (weights only; safe)."""
-    state = torch.load(Path(path), map_location=_model_device(model), weights_only=True)
+    """Load weights saved by :func:`save_checkpoint` into ``model`` (weights only; safe).
+
+    Lesson 05. Raises :class:`CheckpointError` (a ``ValueError``) for an empty,
+    truncated, corrupted (sha256 mismatch) or foreign file, and for weights whose
+    names or shapes do not fit ``model`` (the message lists them).
+    """
+    module("model", model)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file path, got {type(path).__name__}")
+    path = Path(path)
+    state = _read_checkpoint(path, _model_device(model))
+    own = model.state_dict()
+    missing, unexpected = set(own) - set(state), set(state) - set(own)
+    wrong = [f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}"
+             for k in sorted(set(own) & set(state)) if state[k].shape != own[k].shape]
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"missing from the file: {_names(missing)}")
+        if unexpected:
+            parts.append(f"not in the model: {_names(unexpected)}")
+        if wrong:
+            parts.append("shapes differ (file vs model): " + "; ".join(wrong[:6]))
+        raise CheckpointError(
+            f"path: the weights in {path} do not fit this {type(model).__name__} ("
+            + "; ".join(parts) + "); build the same model that was saved, or train it again"
+        )
     model.load_state_dict(state)
     return model
 
@@ -394,7 +536,14 @@ def fit(
     - ``on_nonfinite``: what to do when the training loss becomes NaN or infinite:
       ``"raise"`` a ``FloatingPointError`` (default) or ``"stop"``, recording that
       epoch and setting ``history.diverged`` (for experiments that show divergence).
+      A NaN or infinite validation loss while the training loss is finite (bad
+      ``val`` data) raises too (with ``"stop"`` it is recorded); if no epoch had a
+      finite validation loss, ``checkpoint``/``restore_best`` had nothing to keep and
+      a ``RuntimeWarning`` says so at the end.
+    - Labels are checked against the model's output width on the first batch
+      (with the default loss): a label ``>= classes`` is a ``ValueError``.
     """
+    module("model", model)
     x_train, y_train = _check_pair("train", train)
     if val is not None:
         x_val, y_val = _check_pair("val", val)
@@ -408,6 +557,11 @@ def fit(
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(
             f"optimizer: expected a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError(
+            f"scheduler: expected a learning-rate scheduler with a step() method "
+            f"(e.g. torch.optim.lr_scheduler.OneCycleLR), got {type(scheduler).__name__}"
         )
     if scheduler_interval not in ("batch", "epoch"):
         raise ValueError(
@@ -424,8 +578,9 @@ def fit(
     if int(y_train.min()) < 0:
         raise ValueError(f"train: labels must be class numbers >= 0, got {int(y_train.min())}")
 
+    check_labels = loss_fn is None
     loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
-    device = pick_device() if device is None else torch.device(device)
+    device = _check_device(device)
     model.to(device)
     # Keep the whole training set on the training device: one copy, indexed per batch.
     x_train, y_train = x_train.to(device), y_train.to(device)
@@ -459,6 +614,10 @@ def fit(
                 if augment is not None:
                     xb = augment(xb)
                 logits = model(xb)
+                if check_labels and epoch == 1 and step == 0:
+                    _check_label_range("train", y_train, logits)
+                    if val is not None:
+                        _check_label_range("val", y_val, logits)
                 loss = loss_fn(logits, yb)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -482,6 +641,13 @@ def fit(
                 val_loss, val_acc = evaluate(
                     model, val_on_device, batch_size=eval_batch_size, loss_fn=loss_fn
                 )
+                if not math.isfinite(val_loss) and math.isfinite(train_loss):
+                    message = (
+                        f"val: validation loss became {val_loss} in epoch {epoch} although the "
+                        "training loss is finite; check val for NaN or infinite inputs"
+                    )
+                    if on_nonfinite == "raise":
+                        raise FloatingPointError(message)
             else:
                 val_loss, val_acc = math.nan, math.nan
             elapsed += time.perf_counter() - start
@@ -531,6 +697,11 @@ def fit(
         if plot is not None:
             plot.close()
 
+    if (restore_best or checkpoint is not None) and history.best_epoch is None:
+        warnings.warn(
+            "val: no epoch had a finite validation loss, so no checkpoint was written and "
+            "restore_best left the model as it is", RuntimeWarning, stacklevel=2,
+        )
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
     return history

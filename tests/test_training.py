@@ -24,6 +24,7 @@ from helpers.training import (
     set_seed,
     to_tensors,
 )
+from helpers.training import CheckpointError
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +237,7 @@ def test_checkpoint_survives_a_crash_mid_save(tmp_path, monkeypatch):
     monkeypatch.setattr(training.torch, "save", real_save)
 
     assert path.read_bytes() == before  # old checkpoint intact
-    assert os.listdir(tmp_path) == ["best.pt"]  # no partial temporary file left
+    assert sorted(os.listdir(tmp_path)) == ["best.pt", "best.pt.sha256"]  # no partial temporary file
     reloaded = load_checkpoint(small_mlp(), path)
     for k, v in old.state_dict().items():
         assert torch.equal(reloaded.state_dict()[k], v)
@@ -261,7 +262,8 @@ def test_fit_crash_during_checkpoint_keeps_previous_best(mnist_small, tmp_path, 
     with pytest.raises(OSError, match="disk full"):
         fit(model, (x[:500], y[:500]), val, epochs=5, checkpoint=path, progress=False,
             optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), device="cpu")
-    assert os.listdir(tmp_path) == ["best.pt"]
+    assert sorted(os.listdir(tmp_path)) == ["best.pt", "best.pt.sha256"]
+    load_checkpoint(small_mlp(), path)  # checksum and weights of epoch 1 still agree
     state = torch.load(path, weights_only=True)  # the epoch-1 checkpoint, loadable
     small_mlp().load_state_dict(state)
 
@@ -384,3 +386,164 @@ def test_fit_can_stop_and_record_a_diverging_run():
     assert hist.diverged and len(hist) < 5 and not math.isfinite(hist.train_loss[-1])
     with pytest.raises(ValueError, match="on_nonfinite"):
         fit(model, (x, y), None, epochs=1, optimizer=_opt(model), on_nonfinite="ignore")
+
+
+# --------------------------------------------------------------------------- damaged checkpoints
+def _saved(tmp_path):
+    set_seed(8)
+    return save_checkpoint(small_mlp().state_dict(), tmp_path / "model.pt")
+
+
+def _assert_clear(exc_info, path):
+    text = str(exc_info.value)
+    assert str(path) in text and ("train again" in text or "save it again" in text)
+    assert "weights_only=False" not in text and "weights_only" not in text
+
+
+def test_empty_checkpoint_is_a_clear_error(tmp_path):
+    path = tmp_path / "empty.pt"
+    path.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty") as info:
+        load_checkpoint(small_mlp(), path)
+    _assert_clear(info, path)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_truncated_or_flipped_checkpoint_is_caught_by_its_sha256(tmp_path, damage):
+    path = _saved(tmp_path)
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) // 2] ^= 0x01  # one bit of one weight
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="sha256") as info:
+        load_checkpoint(small_mlp(), path)
+    _assert_clear(info, path)
+
+
+@pytest.mark.parametrize("content", ["random", "pickle", "truncated-no-checksum"])
+def test_foreign_or_damaged_file_without_checksum_is_a_clear_error(tmp_path, content):
+    import pickle
+
+    path = tmp_path / "other.pt"
+    if content == "random":
+        path.write_bytes(np.random.default_rng(0).bytes(4000))
+    elif content == "pickle":
+        path.write_bytes(pickle.dumps({"model": object.__new__(nn.Linear)}))
+    else:
+        torch.save(small_mlp().state_dict(), path)
+        path.write_bytes(path.read_bytes()[:700])
+    with pytest.raises(CheckpointError, match="not a readable weights checkpoint") as info:
+        load_checkpoint(small_mlp(), path)
+    _assert_clear(info, path)
+
+
+def test_checkpoint_of_something_else_is_refused(tmp_path):
+    path = tmp_path / "list.pt"
+    torch.save([1, 2, 3], path)
+    with pytest.raises(CheckpointError, match="holds a list"):
+        load_checkpoint(small_mlp(), path)
+
+
+def test_checkpoint_that_does_not_fit_names_the_keys(tmp_path):
+    path = _saved(tmp_path)
+    other = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10), nn.Linear(10, 3))
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(other, path)
+    text = str(info.value)
+    assert "1.weight (64, 784) vs (32, 784)" in text
+    assert "missing from the file: 4.bias, 4.weight" in text
+
+
+def test_missing_checkpoint_names_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing.pt"):
+        load_checkpoint(small_mlp(), tmp_path / "nothing.pt")
+
+
+def test_checkpoint_arguments_are_checked(tmp_path):
+    with pytest.raises(TypeError, match="state_dict"):
+        save_checkpoint(small_mlp(), tmp_path / "m.pt")
+    with pytest.raises(TypeError, match="model"):
+        load_checkpoint(None, _saved(tmp_path))
+
+
+# --------------------------------------------------------------------------- bad training input
+def _tiny_data(n=64, classes=10):
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(n, 1, 28, 28, generator=g), torch.randint(0, classes, (n,), generator=g)
+
+
+def test_labels_beyond_the_output_width_are_named():
+    x, y = _tiny_data()
+    y[5] = 12
+    model = small_mlp()
+    with pytest.raises(ValueError, match=r"train: labels go up to 12, but the model outputs 10"):
+        fit(model, (x, y), None, epochs=1, optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            progress=False, device="cpu")
+    with pytest.raises(ValueError, match=r"data: labels go up to 12"):
+        evaluate(model, (x, y))
+    xv, yv = _tiny_data(16)
+    yv[0] = 10
+    with pytest.raises(ValueError, match=r"val: labels go up to 10"):
+        fit(model, _tiny_data(), (xv, yv), epochs=1, progress=False, device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+
+
+@pytest.mark.parametrize("bad", [None, "model", small_mlp().state_dict()])
+def test_model_must_be_a_module(bad):
+    with pytest.raises(TypeError, match="model"):
+        fit(bad, _tiny_data(), None, epochs=1, optimizer=torch.optim.SGD(small_mlp().parameters(), lr=0.1))
+    with pytest.raises(TypeError, match="model"):
+        evaluate(bad, _tiny_data())
+    with pytest.raises(TypeError, match="model"):
+        predict(bad, _tiny_data()[0])
+
+
+def test_scheduler_as_a_string_is_refused():
+    model = small_mlp()
+    with pytest.raises(TypeError, match="scheduler"):
+        fit(model, _tiny_data(), None, epochs=1, scheduler="onecycle", progress=False, device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+
+
+@pytest.mark.parametrize("bad", ["tpu", "gpu0", "cpu:x", "banana"])
+def test_unknown_device_is_a_value_error(bad):
+    model = small_mlp()
+    with pytest.raises(ValueError, match="device"):
+        fit(model, _tiny_data(), None, epochs=1, device=bad, progress=False,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+
+
+def test_absent_cuda_is_a_value_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    model = small_mlp()
+    with pytest.raises(ValueError, match="device"):
+        fit(model, _tiny_data(), None, epochs=1, device="cuda", progress=False,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+
+
+@pytest.mark.parametrize("mean, std", [(0.1, math.inf), (0.1, 0.0), (0.1, math.nan), (math.nan, 0.3),
+                                       (0.1, -1.0), ("0.1", 0.3)])
+def test_to_tensors_refuses_bad_mean_and_std(mean, std):
+    images = np.zeros((2, 28, 28), np.uint8)
+    name = "mean" if (isinstance(mean, str) or math.isnan(mean)) else "std"
+    with pytest.raises((ValueError, TypeError), match=name):
+        to_tensors(images, np.array([0, 1]), mean=mean, std=std)
+
+
+def test_nan_validation_loss_raises_or_warns_never_silent(tmp_path):
+    x, y = _tiny_data()
+    xv, yv = _tiny_data(16)
+    xv[3, 0, 0, 0] = float("nan")
+    model = small_mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    with pytest.raises(FloatingPointError, match="val: validation loss became nan"):
+        fit(model, (x, y), (xv, yv), epochs=2, optimizer=opt, progress=False, device="cpu",
+            checkpoint=tmp_path / "m.pt")
+    with pytest.warns(RuntimeWarning) as record:
+        history = fit(model, (x, y), (xv, yv), epochs=2, optimizer=opt, progress=False, device="cpu",
+                      checkpoint=tmp_path / "m.pt", restore_best=True, on_nonfinite="stop")
+    messages = " ".join(str(w.message) for w in record)
+    assert "no checkpoint was written" in messages and "restore_best" in messages
+    assert len(history) == 2 and history.best_epoch is None and not (tmp_path / "m.pt").exists()
