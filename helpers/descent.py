@@ -73,8 +73,9 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
     momentum = widgets.FloatSlider(value=0.0, min=0.0, max=0.95, step=0.05, description="momentum",
                                    continuous_update=False)
     readout = widgets.HTML()
-    picture = widgets.Image(format="png")
-    fig = new_figure(5.6, 4.4)
+    fig = new_figure(5.6, 4.4, layout="constrained")  # re-fitted at each draw: the two-line title fits
+    # Shown at the size it is drawn: never scaled up into a blurry picture.
+    picture = widgets.Image(format="png", layout=widgets.Layout(width=f"{int(5.6 * fig.dpi)}px"))
     ax = fig.add_subplot()
     g1, g2 = np.meshgrid(np.linspace(-3, 4, 200), np.linspace(-3, 2.5, 200))
     levels = np.geomspace(0.01, 60, 14)
@@ -84,7 +85,6 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
     (line,) = ax.plot([], [], "-o", color="#d55e00", ms=3, lw=1, label="steps")
     ax.set(xlim=(-3, 4), ylim=(-3, 2.5), xlabel="weight $w_1$", ylabel="weight $w_2$")
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
 
     def update(_=None):
         path = gradient_descent_path(bowl_gradient, start, lr.value, steps.value, momentum.value)

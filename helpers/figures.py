@@ -12,13 +12,14 @@ import io
 from matplotlib.figure import Figure
 
 
-def new_figure(width: float = 4.0, height: float = 4.0, dpi: int = 80) -> Figure:
+def new_figure(width: float = 4.0, height: float = 4.0, dpi: int = 80, layout: str | None = None) -> Figure:
     """A figure that pyplot does not track: it is never shown by itself and never piles up.
 
     Widgets draw into one such figure and send it to the page as PNG bytes
     (see :func:`render_png`), so each update replaces the picture in place.
+    ``layout="constrained"`` re-fits titles and colour bars at every redraw.
     """
-    return Figure(figsize=(width, height), dpi=dpi)
+    return Figure(figsize=(width, height), dpi=dpi, layout=layout)
 
 
 def render_png(fig: Figure) -> bytes:
