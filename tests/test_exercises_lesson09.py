@@ -49,5 +49,28 @@ def test_q1_dense_params():
     assert_unattempted(ex.q1, ...)
 
 
+def test_q4_init_factor():
+    answer = solved(ex.q4)["factor"]
+    # the reference: ReLU outputs through a conv 3x3 from 16 channels drawn with std 0.01, then a ReLU;
+    # many filters (4096) so the measured ratio of root-mean-squares averages over random weights
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(16, 4096, 3)
+    torch.nn.init.normal_(conv.weight, std=0.01)
+    torch.nn.init.zeros_(conv.bias)
+    x = torch.relu(torch.randn(32, 16, 10, 10))
+    with torch.no_grad():
+        measured = torch.relu(conv(x)).pow(2).mean().sqrt() / x.pow(2).mean().sqrt()
+    assert abs(answer - measured.item()) < 0.03 * answer
+    assert_passed(ex.q4, answer)
+    assert_passed(ex.q4, 0.0849)
+    assert_failed(ex.q4, 0.01, match="square root of how many")
+    assert_failed(ex.q4, 0.12, match="ReLU")
+    assert_failed(ex.q4, 1.44, match="variances")
+    assert_failed(ex.q4, 0.01 * (9 / 2) ** 0.5, match="16 input channels")
+    assert_failed(ex.q4, 0.5)
+    assert_failed(ex.q4, "0.08")
+    assert_unattempted(ex.q4, ...)
+
+
 def test_every_exercise_is_tested():
-    assert [e.name for e in list_exercises(ex)] == ["q3", "q2", "q1"]
+    assert [e.name for e in list_exercises(ex)] == ["q4", "q3", "q2", "q1"]

@@ -5,6 +5,7 @@ Expected values are computed from PyTorch layers built here, never typed in.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -22,6 +23,54 @@ from helpers.exercises.core import (
 
 def _params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
+
+
+# q4: how fast a too-small initialization fades ---------------------------------------
+
+# The layers asked about: 3×3 convolutions from 16 to 16 channels, weights drawn with std 0.01,
+# zero biases, each followed by a ReLU.
+_Q4_CHANNELS, _Q4_K, _Q4_STD = 16, 3, 0.01
+
+
+def _q4_expected() -> float:
+    """std(w) * sqrt(fan_in / 2), fan_in read from a real layer's weight tensor."""
+    weight = nn.Conv2d(_Q4_CHANNELS, _Q4_CHANNELS, _Q4_K).weight
+    fan_in = weight[0].numel()  # in_channels × k × k = 144
+    return _Q4_STD * math.sqrt(fan_in / 2)
+
+
+def _check_q4(answer: Any) -> Result:
+    expected = _q4_expected()
+    value = as_number(answer)
+    fan_in = _Q4_CHANNELS * _Q4_K * _Q4_K
+    known = {
+        _Q4_STD: "The std of a sum of 144 products grows with the square root of how many there are.",
+        _Q4_STD * math.sqrt(fan_in): "Right sum, but the ReLU sets about half the values to 0: divide fan_in by 2.",
+        _Q4_STD * fan_in: "Independent random terms add their variances, not their standard deviations: take a square root.",
+        _Q4_STD * math.sqrt(_Q4_K * _Q4_K / 2): "Each output sums over all 16 input channels too: fan_in = 16 × 3 × 3.",
+        _Q4_STD * fan_in / 2: "Variances add, so the factor is a square root: 0.01 × √(fan_in / 2).",
+    }
+    if value is not None:
+        for wrong, why in known.items():
+            if math.isclose(value, wrong, rel_tol=0.02):
+                return failed(f"`factor` should be about {expected:.4f}, got {value:.4g}. {why}")
+    return check_scalar(answer, expected, rtol=0.02, name="factor", integer=False)
+
+
+q4 = Exercise(
+    name="q4",
+    title="By what factor does a too-small initialization shrink the signal per layer?",
+    checker=_check_q4,
+    hints=[
+        "One output value is a sum of fan_in = 16 × 3 × 3 = 144 products weight × input. "
+        "Independent terms add their variances.",
+        "Its std is 0.01 × √144 times the typical input size; the ReLU keeps about half of the "
+        "squared signal, so the factor per layer is 0.01 × √(144 / 2).",
+    ],
+    solution="factor = 0.01 * (16 * 3 * 3 / 2) ** 0.5",
+    answer_names=["factor"],
+    kind="prediction",
+)
 
 
 # q3: parameters of a convolution layer ----------------------------------------------
