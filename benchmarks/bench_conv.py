@@ -103,19 +103,19 @@ def bench_kernel_editor(quick: bool = False) -> dict[str, Any]:
         digit = np.zeros((28, 28), dtype=np.uint8)
         digit[4:24, 12:16] = 255
     editor = kernel_editor(photo=photo, digit=digit)
-    parts = editor.parts
+    cells, preset = editor.controls["cells"], editor.controls["preset"]
     edits = 10 if quick else 40
     samples, inner = [], []
     for i in range(edits):
         value = float((i % 7) - 3)
         start = time.perf_counter()
-        parts.cells[i % 9].value = value if parts.cells[i % 9].value != value else value + 0.5
+        cells[i % 9].value = value if cells[i % 9].value != value else value + 0.5
         samples.append((time.perf_counter() - start) * 1000)
-        inner.append(parts.last_update_ms)
+        inner.append(editor.state["last_update_ms"])
     preset_samples = []
     for name in list(KERNELS)[: 3 if quick else 7]:
         start = time.perf_counter()
-        parts.preset.value = name
+        preset.value = name
         preset_samples.append((time.perf_counter() - start) * 1000)
     return {
         "typing_ms": median(samples),

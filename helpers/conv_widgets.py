@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import time
-from types import SimpleNamespace
 from typing import Sequence
 
 import ipywidgets as widgets
@@ -19,7 +18,7 @@ from PIL import Image as PILImage
 from helpers.animation import ConvolutionView, PoolingView
 from helpers.conv import KERNELS, conv2d, output_size
 from helpers.data import load_mnist
-from helpers.figures import new_figure, render_png
+from helpers.figures import expose, new_figure, render_png
 
 _EDITOR_LIMIT = 100.0  # kernel entries are clipped to [-100, 100]
 
@@ -113,9 +112,9 @@ def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = No
         photo: (H, W) uint8 grey image; default grace_hopper.jpg at 512×512.
         digit: (28, 28) uint8 digit; default the first MNIST test digit.
     Returns:
-        The widget (CSS class ``cnn-kernel-editor``). ``widget.parts`` holds the controls
-        (``preset``, ``cells`` (9 boxes), ``display``) and outputs (``photo``, ``digit``,
-        ``status``); ``widget.parts.last_update_ms`` is how long the last update took.
+        The widget (CSS class ``cnn-kernel-editor``), with the parts of
+        :func:`helpers.figures.expose`: controls ``preset``, ``cells`` (the 9 boxes), ``display``;
+        outputs ``photo``, ``digit``, ``status``; state ``kernel`` (in use) and ``last_update_ms``.
     """
 
     photo = sample_photo() if photo is None else np.asarray(photo)
@@ -141,8 +140,7 @@ def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = No
     photo_view = widgets.Image(format="jpeg", layout=widgets.Layout(width="320px", height="320px"))
     digit_view = widgets.Image(format="png", layout=widgets.Layout(width="224px", height="224px"))
     status = widgets.HTML()
-    parts = SimpleNamespace(preset=preset, cells=cells, display=display, photo=photo_view, digit=digit_view,
-                            status=status, last_update_ms=float("nan"), kernel=np.zeros((3, 3), np.float32))
+    state = {"kernel": np.zeros((3, 3), np.float32), "last_update_ms": float("nan")}
     busy = {"setting": False}
 
     def update(_=None):
@@ -155,8 +153,8 @@ def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = No
             filtered_digit = conv2d(digit_f, kernel, padding="same")
         photo_view.value = _grey_bytes(to_display(filtered_photo, display.value), fmt="jpeg")
         digit_view.value = _grey_bytes(to_display(filtered_digit, display.value), digit_scale)
-        parts.kernel = kernel
-        parts.last_update_ms = (time.perf_counter() - start) * 1000
+        state["kernel"] = kernel
+        state["last_update_ms"] = (time.perf_counter() - start) * 1000
         warning = f" <span style='color:#d55e00'>({'; '.join(notes)})</span>" if notes else ""
         status.value = (f"kernel sum = {float(kernel.sum()):.3g}; output range "
                         f"[{float(np.nanmin(filtered_photo)):.4g}, {float(np.nanmax(filtered_photo)):.4g}]"
@@ -202,8 +200,8 @@ def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = No
         captioned(f"digit, filtered ({digit.shape[0]}×{digit.shape[1]})", digit_view),
     ])])
     box.add_class("cnn-kernel-editor")
-    box.parts = parts
-    return box
+    return expose(box, controls={"preset": preset, "cells": cells, "display": display},
+                  outputs={"photo": photo_view, "digit": digit_view, "status": status}, update=update, state=state)
 
 
 def _stepper_controls(n_steps: int, label: str) -> tuple[widgets.Play, widgets.IntSlider]:
@@ -230,7 +228,7 @@ def conv_stepper(image: np.ndarray | None = None, kernel: np.ndarray | str = "ou
         image: (H, W) small image (default a 6×6 binary picture).
         kernel: (kh, kw) array or a name from ``KERNELS`` (a dropdown lets the student switch).
     Returns:
-        The widget (CSS class ``cnn-conv-stepper``); ``widget.parts`` holds ``play``,
+        The widget (CSS class ``cnn-conv-stepper``); the parts of :func:`helpers.figures.expose`: ``play``,
         ``slider``, ``kernel`` (dropdown), ``picture`` (PNG image) and ``sum`` (the
         products written out and added up).
     """
@@ -270,8 +268,8 @@ def conv_stepper(image: np.ndarray | None = None, kernel: np.ndarray | str = "ou
     show()
     box = widgets.VBox([widgets.HBox([play, slider, choice]), picture, total])
     box.add_class("cnn-conv-stepper")
-    box.parts = SimpleNamespace(play=play, slider=slider, kernel=choice, picture=picture, sum=total)
-    return box
+    return expose(box, controls={"play": play, "slider": slider, "kernel": choice},
+                  outputs={"picture": picture, "sum": total}, update=show, state=state)
 
 
 def _fmt(value: float) -> str:
@@ -285,7 +283,7 @@ def pool_stepper(x: np.ndarray | None = None, size: int = 2, mode: str = "max") 
     Args:
         x: (H, W) input, e.g. a 6×6 feature map (default: a fixed pattern of small integers).
     Returns:
-        The widget (CSS class ``cnn-pool-stepper``); ``widget.parts`` holds ``play``,
+        The widget (CSS class ``cnn-pool-stepper``); the parts of :func:`helpers.figures.expose`: ``play``,
         ``slider``, ``mode``, ``picture`` and ``readout``.
     """
 
@@ -320,8 +318,8 @@ def pool_stepper(x: np.ndarray | None = None, size: int = 2, mode: str = "max") 
     show()
     box = widgets.VBox([widgets.HBox([play, slider, choice]), picture, readout])
     box.add_class("cnn-pool-stepper")
-    box.parts = SimpleNamespace(play=play, slider=slider, mode=choice, picture=picture, readout=readout)
-    return box
+    return expose(box, controls={"play": play, "slider": slider, "mode": choice},
+                  outputs={"picture": picture, "readout": readout}, update=show, state=state)
 
 
 def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: int = 1) -> widgets.VBox:
@@ -329,7 +327,7 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
 
     A position slider (with play) walks the window over the padded input, so the student
     sees where each output cell comes from and why the formula rounds down.
-    Returns the widget (CSS class ``cnn-conv-size-explorer``); ``widget.parts`` holds the
+    Returns the widget (CSS class ``cnn-conv-size-explorer``); the parts of :func:`helpers.figures.expose`: the
     sliders ``n``, ``kernel``, ``stride``, ``padding``, ``position``, ``play`` and the
     outputs ``formula`` and ``picture``.
     """
@@ -409,8 +407,7 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
     box = widgets.VBox([widgets.HBox([widgets.VBox([n_s, k_s, s_s, p_s]), widgets.VBox([play, position])]),
                         formula, picture])
     box.add_class("cnn-conv-size-explorer")
-    box.parts = SimpleNamespace(n=n_s, kernel=k_s, stride=s_s, padding=p_s, position=position, play=play,
-                                formula=formula, picture=picture)
-    return box
+    return expose(box, controls={"n": n_s, "kernel": k_s, "stride": s_s, "padding": p_s, "position": position,
+                                 "play": play}, outputs={"formula": formula, "picture": picture}, update=draw)
 
 

@@ -9,7 +9,7 @@ from typing import Sequence
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.figures import new_figure, render_png
+from helpers.figures import expose, new_figure, render_png
 
 
 def bowl_loss(w: np.ndarray) -> np.ndarray:
@@ -107,6 +107,6 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
     update()
     box = widgets.VBox([widgets.HBox([lr, steps, momentum]), picture, readout])
     box.add_class("cnn-gd-explorer")
-    box.readout = readout
-    return box
+    return expose(box, controls={"lr": lr, "steps": steps, "momentum": momentum},
+                  outputs={"picture": picture, "readout": readout}, update=update)
 

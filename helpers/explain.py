@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers.architectures import GlobalAvgPool
+
 __all__ = ["cam", "fgsm", "grad_cam", "occlusion_map", "saliency_map"]
 
 SALIENCY_METHODS = ("gradient", "gradient_x_input", "smoothgrad")
@@ -86,7 +88,7 @@ def _resolve_target(target: object, logits: torch.Tensor) -> int:
     return target
 
 
-def _resolve_layer(model: nn.Module, layer: object) -> nn.Module:
+def resolve_layer(model: nn.Module, layer: object) -> nn.Module:
     if isinstance(layer, str):
         modules = dict(model.named_modules())
         if not layer or layer not in modules:
@@ -282,7 +284,7 @@ def grad_cam(
     """
     model = _check_model(model)
     image = _check_image(image)
-    module = _resolve_layer(model, layer)
+    module = resolve_layer(model, layer)
     if not isinstance(upsample, bool):
         raise TypeError(f"upsample: expected True or False, got {type(upsample).__name__}")
     x = image.to(_device_of(model))
@@ -312,8 +314,6 @@ def grad_cam(
 
 def _gap_and_linear(model: nn.Module) -> tuple[nn.Module, nn.Linear]:
     """The global-average-pooling layer and the final linear layer of ``model``, or a clear error."""
-    from helpers.architectures import GlobalAvgPool
-
     leaves = [m for m in model.modules() if not list(m.children())]
     passthrough = (nn.Flatten, nn.Dropout, nn.Identity)
     i = len(leaves) - 1

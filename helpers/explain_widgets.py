@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers.explain import _resolve_layer, grad_cam, occlusion_map, saliency_map
-from helpers.widgets import new_figure, render_png
+from helpers.explain import resolve_layer, grad_cam, occlusion_map, saliency_map
+from helpers.figures import expose, new_figure, render_png
 
 __all__ = ["explanation_explorer"]
 
@@ -56,7 +56,7 @@ def explanation_explorer(
         raise ValueError(f"labels: expected {len(images)} entries (one per image), got shape {labels.shape}")
     if isinstance(layers, str) or not isinstance(layers, Sequence) or not layers:
         raise TypeError(f"layers: expected a non-empty list of layer names, got {layers!r}")
-    modules = {name: _resolve_layer(model, name) for name in layers}
+    modules = {name: resolve_layer(model, name) for name in layers}
     if isinstance(class_names, str) or not isinstance(class_names, Sequence):
         raise TypeError(f"class_names: expected a list of names, got {type(class_names).__name__}")
     was_training = model.training
@@ -124,7 +124,6 @@ def explanation_explorer(
     update()
     box = widgets.VBox([widgets.HBox([index, target, layer]), picture, summary])
     box.add_class("cnn-explain-explorer")
-    box.controls = {"index": index, "target": target, "layer": layer}
-    box.outputs = {"picture": picture, "summary": summary}
-    box.update = update
+    expose(box, controls={"index": index, "target": target, "layer": layer},
+           outputs={"picture": picture, "summary": summary}, update=update)
     return box

@@ -2,14 +2,19 @@
 
 A widget draws into one figure that pyplot does not track (:func:`new_figure`) and sends
 it to the page as PNG bytes (:func:`render_png`) for an ``ipywidgets.Image``: each update
-replaces the picture, nothing piles up, and nothing is shown twice.
+replaces the picture, nothing piles up, and nothing is shown twice. Every builder hands
+its parts out the same way: :func:`expose`.
 """
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, Callable
 
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    import ipywidgets as widgets
 
 
 def new_figure(width: float = 4.0, height: float = 4.0, dpi: int = 80, layout: str | None = None) -> Figure:
@@ -28,3 +33,22 @@ def render_png(fig: Figure) -> bytes:
     fig.savefig(buf, format="png")
     return buf.getvalue()
 
+
+
+def expose(box: "widgets.Widget", *, controls: dict, outputs: dict, update: Callable[[], None],
+           state: dict | None = None) -> "widgets.Widget":
+    """The one contract of every widget builder in the course; returns ``box``.
+
+    ``box.controls``: name -> the widget a person moves, types into or clicks (a list of
+    widgets under one name where they come as a group, e.g. the nine kernel cells);
+    ``box.outputs``: name -> the widget that shows the result (an image, a readout);
+    ``box.update()``: redraw from the controls' current values (the builders call it once,
+    and on every change); ``box.state``: name -> values the widget computed last (e.g. the
+    kernel in use), for tests and benchmarks. Tests and browser steps reach a widget's
+    parts only through these.
+    """
+    box.controls = dict(controls)
+    box.outputs = dict(outputs)
+    box.update = update
+    box.state = state if state is not None else {}
+    return box

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 
-from helpers.figures import new_figure, render_png
+from helpers.figures import expose, new_figure, render_png
 
 
 def count_mlp_parameters(sizes: Sequence[int]) -> list[tuple[int, int]]:
@@ -94,6 +94,6 @@ def parameter_counter(inputs: int = 784, outputs: int = 10) -> widgets.VBox:
     update()
     box = widgets.VBox([widgets.HBox([n_hidden, width]), widgets.HBox([picture, table])])
     box.add_class("cnn-parameter-counter")
-    box.table = table  # for tests: the counts shown
-    return box
+    return expose(box, controls={"hidden layers": n_hidden, "width": width},
+                  outputs={"picture": picture, "table": table}, update=update)
 

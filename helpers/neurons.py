@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
 
-from .widgets import new_figure, render_png
+from helpers.figures import expose, new_figure, render_png
 
 
 def softmax(z: Sequence[float] | np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -139,7 +139,5 @@ def softmax_explorer(logits: Sequence[float] = (2.0, 1.0, 0.1, -1.0),
     update()
     box = widgets.VBox([widgets.HBox([widgets.VBox([*sliders, temperature]), picture]), readout])
     box.add_class("cnn-softmax-explorer")
-    box.controls = {**{name: s for name, s in zip(class_names, sliders)}, "temperature": temperature}
-    box.outputs = {"picture": picture, "readout": readout}
-    box.update = update
-    return box
+    return expose(box, controls={**{name: s for name, s in zip(class_names, sliders)}, "temperature": temperature},
+                  outputs={"picture": picture, "readout": readout}, update=update)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from helpers.augment import affine
-from helpers.figures import new_figure, render_png
+from helpers.figures import expose, new_figure, render_png
 
 
 def widget_check() -> widgets.VBox:
@@ -27,15 +27,15 @@ def widget_check() -> widgets.VBox:
     slider = widgets.IntSlider(value=0, min=0, max=10, description="Move me:", continuous_update=True)
     answer = widgets.HTML("<b>Waiting…</b> drag the slider (or click it and press the arrow keys).")
 
-    def on_change(change):
-        v = change["new"]
+    def update(_=None):
+        v = slider.value
         answer.value = (f"<b>Widgets work.</b> The slider is at {v}; its square is {v * v}. "
                         "Python received the change and sent this text back.")
 
-    slider.observe(on_change, names="value")
+    slider.observe(update, names="value")
     box = widgets.VBox([slider, answer])
     box.add_class("cnn-widget-check")
-    return box
+    return expose(box, controls={"slider": slider}, outputs={"answer": answer}, update=update)
 
 
 def digit_browser(
@@ -98,7 +98,8 @@ def digit_browser(
     update()
     box = widgets.VBox([index, widgets.HBox([picture, widgets.VBox([row, col, readout])])])
     box.add_class("cnn-digit-browser")
-    return box
+    return expose(box, controls={"index": index, "row": row, "col": col},
+                  outputs={"picture": picture, "readout": readout}, update=update)
 
 
 
@@ -122,7 +123,7 @@ def invariance_explorer(
         The widget (CSS class ``cnn-invariance-explorer``): sliders for the image index,
         angle (degrees, counter-clockwise), shift (pixels, right and down) and zoom; one
         figure with the transformed image and each model's probabilities, redrawn in place;
-        a line of text with each model's prediction. ``box.controls`` holds the sliders.
+        a line of text with each model's prediction. Parts as in :func:`helpers.figures.expose`.
     """
     if not isinstance(models, dict) or not models:
         raise TypeError(f"models: expected a non-empty dict {{name: model}}, got {type(models).__name__}")
@@ -166,7 +167,8 @@ def invariance_explorer(
                                 color=cmap(0.2 + 0.6 * j / max(1, len(models) - 1)))
     ax_bar.set_xticks(range(k), names, rotation=30 if max(map(len, names)) > 2 else 0)
     ax_bar.set(ylim=(0, 1.05), xlabel="class", ylabel="probability", title="What each model believes")
-    ax_bar.legend(loc="upper right", fontsize=8)
+    # The legend sits beside the bars, never on them.
+    ax_bar.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="model")
     fig.tight_layout()
 
     def update(_=None):
@@ -200,7 +202,5 @@ def invariance_explorer(
     controls = widgets.VBox([index, angle, dx, dy, scale, reset])
     box = widgets.VBox([widgets.HBox([controls, readout]), picture])
     box.add_class("cnn-invariance-explorer")
-    box.controls = {"index": index, "angle": angle, "dx": dx, "dy": dy, "zoom": scale, "reset": reset}
-    box.readout = readout
-    box.picture = picture
-    return box
+    return expose(box, controls={"index": index, "angle": angle, "dx": dx, "dy": dy, "zoom": scale, "reset": reset},
+                  outputs={"picture": picture, "readout": readout}, update=update)

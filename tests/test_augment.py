@@ -300,13 +300,13 @@ def test_invariance_explorer_updates_prediction_in_place():
     x[:, :, 1:4, 3:9] = 1.0  # ink at the top: class 1
     box = invariance_explorer({"top-heavy": _TopHeavy()}, x, [1, 1], class_names=["bottom", "top"])
     assert "cnn-invariance-explorer" in box._dom_classes
-    assert "top (" in box.readout.value and "right" in box.readout.value
-    first_picture = box.picture.value
+    assert "top (" in box.outputs["readout"].value and "right" in box.outputs["readout"].value
+    first_picture = box.outputs["picture"].value
     box.controls["angle"].value = 180
-    assert "bottom (" in box.readout.value and "wrong" in box.readout.value
-    assert box.picture.value != first_picture
+    assert "bottom (" in box.outputs["readout"].value and "wrong" in box.outputs["readout"].value
+    assert box.outputs["picture"].value != first_picture
     box.controls["reset"].click()
-    assert box.controls["angle"].value == 0 and "top (" in box.readout.value
+    assert box.controls["angle"].value == 0 and "top (" in box.outputs["readout"].value
 
 
 def test_invariance_explorer_rejects_bad_input():

@@ -20,6 +20,8 @@ from helpers.conv_widgets import (  # noqa: E402
     to_display,
 )
 
+from tests.widget_parts import parts as widget_parts  # noqa: E402
+
 PNG = b"\x89PNG"
 JPEG = b"\xff\xd8"
 
@@ -53,7 +55,7 @@ def test_sample_photo_is_grey_512():
 
 def test_kernel_editor_presets_and_typing(photo, digit):
     box = kernel_editor(photo=photo, digit=digit)
-    parts = box.parts
+    parts = widget_parts(box)
     assert "cnn-kernel-editor" in box._dom_classes
     assert parts.photo.value[:2] == JPEG and parts.digit.value[:4] == PNG
     np.testing.assert_allclose(parts.kernel, KERNELS["sharpen"])
@@ -79,7 +81,7 @@ def test_kernel_editor_presets_and_typing(photo, digit):
 
 def test_kernel_editor_survives_extreme_values(photo, digit):
     box = kernel_editor(photo=photo, digit=digit)
-    parts = box.parts
+    parts = widget_parts(box)
     for cell in parts.cells:
         cell.value = 0.0
     assert parts.kernel.sum() == 0 and parts.photo.value[:2] == JPEG
@@ -111,7 +113,7 @@ def test_to_display_handles_constant_and_nonfinite():
 
 def test_conv_stepper_steps_and_switches_kernel():
     box = conv_stepper()
-    parts = box.parts
+    parts = widget_parts(box)
     assert "cnn-conv-stepper" in box._dom_classes
     assert parts.slider.max == 15 and parts.play.max == 15  # 6x6 image, 3x3 kernel: 4x4 outputs
     first_picture, first_sum = parts.picture.value, parts.sum.value
@@ -134,15 +136,15 @@ def test_conv_stepper_steps_and_switches_kernel():
 def test_conv_stepper_with_given_kernel_and_padding():
     kernel = np.array([[1, 2], [3, 4]])
     box = conv_stepper(np.arange(9).reshape(3, 3), kernel, stride=1, padding=1)
-    assert box.parts.slider.max == 15  # (3 + 2 - 2 + 1)^2 = 16 positions
-    box.parts.slider.value = 15
-    assert box.parts.sum.value.endswith(f"<b>{int(conv2d(np.arange(9).reshape(3, 3), kernel, padding=1)[3, 3])}</b></code>")
+    assert widget_parts(box).slider.max == 15  # (3 + 2 - 2 + 1)^2 = 16 positions
+    widget_parts(box).slider.value = 15
+    assert widget_parts(box).sum.value.endswith(f"<b>{int(conv2d(np.arange(9).reshape(3, 3), kernel, padding=1)[3, 3])}</b></code>")
 
 
 def test_pool_stepper_modes():
     x = np.arange(36).reshape(6, 6) * 7 % 10
     box = pool_stepper(x)
-    parts = box.parts
+    parts = widget_parts(box)
     assert "cnn-pool-stepper" in box._dom_classes and parts.slider.max == 8
     for mode in ("max", "avg", "min", "sum"):
         parts.mode.value = mode
@@ -155,7 +157,7 @@ def test_pool_stepper_modes():
 
 def test_size_explorer_formula_and_drawing():
     box = conv_size_explorer(n=7, kernel=3, stride=2, padding=1)
-    parts = box.parts
+    parts = widget_parts(box)
     assert "cnn-conv-size-explorer" in box._dom_classes
     assert "<b>4</b>" in parts.formula.value and parts.position.max == 15
     picture = parts.picture.value

@@ -29,7 +29,8 @@ def test_count_mlp_parameters_rejects_bad_sizes():
 
 def test_parameter_counter_updates_table_and_picture_in_place():
     box = parameter_counter()
-    (n_hidden, width), (picture, table) = box.children[0].children, box.children[1].children
+    n_hidden, width = box.controls["hidden layers"], box.controls["width"]
+    picture, table = box.outputs["picture"], box.outputs["table"]
     assert "669,706" in table.value  # 784-512-512-10
     before = picture.value
     n_hidden.value = 1
@@ -37,7 +38,7 @@ def test_parameter_counter_updates_table_and_picture_in_place():
     expected = sum(p.numel() for p in nn.Sequential(nn.Linear(784, 128), nn.Linear(128, 10)).parameters())
     assert f"{expected:,}" in table.value
     assert picture.value != before  # same Image widget, new picture
-    assert box.children[1].children[0] is picture
+    assert box.outputs["picture"] is picture
     n_hidden.value = 0
     assert "7,850" in table.value
 
@@ -81,16 +82,16 @@ def test_gradient_descent_path_stops_when_diverging_and_checks_input():
 
 def test_explorer_reports_crawl_converge_diverge():
     box = gradient_descent_explorer()
-    lr, steps, momentum = box.children[0].children
-    picture = box.children[1]
-    assert "converged" in box.readout.value
+    lr, steps, momentum = (box.controls[k] for k in ("lr", "steps", "momentum"))
+    picture = box.outputs["picture"]
+    assert "converged" in box.outputs["readout"].value
     first = picture.value
     lr.value = 0.001
-    assert "crawling" in box.readout.value
+    assert "crawling" in box.outputs["readout"].value
     lr.value = 0.2
-    assert "diverged" in box.readout.value
-    assert picture.value != first and box.children[1] is picture
+    assert "diverged" in box.outputs["readout"].value
+    assert picture.value != first and box.outputs["picture"] is picture
     lr.value = 0.01
     momentum.value = 0.9
     steps.value = 100
-    assert "converged" in box.readout.value
+    assert "converged" in box.outputs["readout"].value

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from helpers.exercises.core import Exercise, Result, _describe, as_count, check_array, check_choice, failed, passed
+from helpers.models import CourseCNN
 
 # q1: reading an occlusion map ------------------------------------------------------------
 
@@ -61,8 +62,6 @@ q1 = Exercise(
 
 def _map_sizes() -> dict[str, tuple[int, int]]:
     """(h, w) of the output of every stage of CourseCNN.features on a 28 × 28 digit."""
-    from helpers.models import CourseCNN
-
     features = CourseCNN().features
     sizes, x = {}, torch.zeros(1, 1, 28, 28)
     with torch.no_grad():
