@@ -22,6 +22,11 @@
 - ``helpers.architectures``: landmark architectures' building blocks at 28 × 28.
 - ``helpers.explain``: what a trained network looks at: occlusion, saliency, Grad-CAM, FGSM.
 - ``helpers.explain_widgets``: the explanation explorer.
+- ``helpers.robustness``: accuracy under FGSM, adversarial training, few-label subsets and frozen features.
+- ``helpers.block_diagrams``: landmark architectures' blocks drawn, and the code that runs them.
+- ``helpers.receptive_field``: how far each layer sees, and the explorer that lights it up.
+- ``helpers.kernel_learning``: a 3 × 3 kernel learned by gradient descent, animated.
+- ``helpers.validate``: the argument checks shared by the notebook-facing functions.
 - ``helpers.exercises``: exercises that check themselves, and the course map of progress.
 """
 
