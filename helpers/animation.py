@@ -174,21 +174,24 @@ class PoolingView:
     """
 
     def __init__(self, fig: Figure, x: np.ndarray, size: int = 2, stride: int | None = None, mode: PoolMode = "max"):
+        if np.ndim(x) != 2:
+            raise ValueError(f"x: expected a 2-D array (H, W) for the animation, got shape {np.shape(x)}")
         self.fig = fig
+        self.steps = pool2d_steps(x, size, stride, mode)  # checks x, size (int or pair), stride, mode
         self.x = np.asarray(x, dtype=float)
         self.mode = mode
+        wh, ww = self.steps[0].window.shape
         self.size = size
-        self.steps = pool2d_steps(self.x, size, stride, mode)
         last = self.steps[-1]
         self.out_shape = (last.row + 1, last.col + 1)
         self.output = np.full(self.out_shape, np.nan)
-        axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [self.x.shape[1], size, self.out_shape[1]]})
+        axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [self.x.shape[1], ww, self.out_shape[1]]})
         self.ax_in, self.ax_w, self.ax_out = axes
         low, high = _limits(self.x)
         _grid(self.ax_in, self.x, "viridis", "input", low, high)
-        self.window = Rectangle((-0.5, -0.5), size, size, fill=False, edgecolor=_WINDOW, linewidth=3)
+        self.window = Rectangle((-0.5, -0.5), ww, wh, fill=False, edgecolor=_WINDOW, linewidth=3)
         self.ax_in.add_patch(self.window)
-        self.window_image, self.window_text = _grid(self.ax_w, np.zeros((size, size)), "viridis", "window", low, high)
+        self.window_image, self.window_text = _grid(self.ax_w, np.zeros((wh, ww)), "viridis", "window", low, high)
         self.pick = Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor="white", linewidth=2.5, visible=False)
         self.ax_w.add_patch(self.pick)
         olow, ohigh = _limits(np.array([s.value for s in self.steps]))
@@ -254,7 +257,11 @@ def animate_convolution(
 def animate_pooling(
     x: np.ndarray, size: int = 2, mode: PoolMode = "max", stride: int | None = None, interval: int = 700
 ) -> FuncAnimation:
-    """Animate pooling one output position per frame. x: (H, W), e.g. 6×6 with size 2."""
+    """Animate pooling one output position per frame (lesson 07).
+
+    x: (H, W), e.g. 6×6 with size 2; ``size`` and ``stride`` may be ints or
+    (rows, columns) pairs, as for ``helpers.conv.pool2d``.
+    """
     fig = plt.figure(figsize=(9.5, 3.6), dpi=72)
     try:
         view = PoolingView(fig, x, size, stride, mode)

@@ -29,6 +29,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from helpers.validate import positive_int
+
 __all__ = [
     "ConvBNReLU",
     "DenseBlock",
@@ -54,9 +56,13 @@ __all__ = [
 
 
 def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return value
+    return positive_int(name, value)
+
+
+def _check_bias(bias: object) -> bool:
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias: expected True or False, got {type(bias).__name__}")
+    return bias
 
 
 # --------------------------------------------------------------------------- #
@@ -67,16 +73,24 @@ def conv_params(in_channels: int, out_channels: int, kernel_size: int, *, bias: 
 
     ``C_out * (C_in * k * k + 1)`` with a bias, ``C_out * C_in * k * k`` without.
     """
+    in_channels = _positive_int("in_channels", in_channels)
+    out_channels = _positive_int("out_channels", out_channels)
+    kernel_size = _positive_int("kernel_size", kernel_size)
+    bias = _check_bias(bias)
     return out_channels * (in_channels * kernel_size * kernel_size + int(bias))
 
 
 def batchnorm_params(channels: int) -> int:
     """Batch normalization learns a scale (gamma) and a shift (beta) per channel: ``2 * C``."""
+    channels = _positive_int("channels", channels)
     return 2 * channels
 
 
 def linear_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
     """A fully connected layer: ``out * (in + 1)`` with a bias."""
+    in_features = _positive_int("in_features", in_features)
+    out_features = _positive_int("out_features", out_features)
+    bias = _check_bias(bias)
     return out_features * (in_features + int(bias))
 
 
@@ -86,6 +100,7 @@ def _conv_bn(in_channels: int, out_channels: int, kernel_size: int) -> int:
 
 def vgg_block_params(in_channels: int, out_channels: int, n_convs: int = 2) -> int:
     """``n_convs`` 3 × 3 convolutions (each with batch norm); pooling has no parameters."""
+    n_convs = _positive_int("n_convs", n_convs)
     first = _conv_bn(in_channels, out_channels, 3)
     return first + (n_convs - 1) * _conv_bn(out_channels, out_channels, 3)
 
@@ -94,6 +109,9 @@ def inception_block_params(
     in_channels: int, c1: int, c3_reduce: int, c3: int, c5_reduce: int, c5: int, pool_proj: int
 ) -> int:
     """The four branches of :class:`InceptionBlock`, each convolution with batch norm."""
+    for name, value in (("in_channels", in_channels), ("c1", c1), ("c3_reduce", c3_reduce), ("c3", c3),
+                        ("c5_reduce", c5_reduce), ("c5", c5), ("pool_proj", pool_proj)):
+        _positive_int(name, value)
     return (
         _conv_bn(in_channels, c1, 1)
         + _conv_bn(in_channels, c3_reduce, 1)
@@ -106,6 +124,7 @@ def inception_block_params(
 
 def residual_block_params(in_channels: int, out_channels: int, stride: int = 1) -> int:
     """Two 3 × 3 convolutions with batch norm, plus a 1 × 1 projection when the shape changes."""
+    stride = _positive_int("stride", stride)
     main = _conv_bn(in_channels, out_channels, 3) + _conv_bn(out_channels, out_channels, 3)
     projection = _conv_bn(in_channels, out_channels, 1) if (stride != 1 or in_channels != out_channels) else 0
     return main + projection
@@ -113,6 +132,9 @@ def residual_block_params(in_channels: int, out_channels: int, stride: int = 1) 
 
 def dense_block_params(in_channels: int, growth_rate: int, n_layers: int) -> int:
     """Layer ``i`` sees ``in + i * growth`` channels: batch norm on them, then a 3 × 3 convolution."""
+    in_channels = _positive_int("in_channels", in_channels)
+    growth_rate = _positive_int("growth_rate", growth_rate)
+    n_layers = _positive_int("n_layers", n_layers)
     total = 0
     for i in range(n_layers):
         c = in_channels + i * growth_rate
@@ -278,6 +300,7 @@ def lenet5(num_classes: int = 10) -> nn.Sequential:
     5 × 5 conv (6) -> pool -> 5 × 5 conv (16) -> pool -> dense 120 -> dense 84 -> classes.
     (N, 1, 28, 28) -> (N, num_classes) logits.
     """
+    num_classes = _positive_int("num_classes", num_classes)
     return nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # 28 -> 14
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),  # 14 -> 10 -> 5
@@ -290,6 +313,7 @@ def lenet5(num_classes: int = 10) -> nn.Sequential:
 
 def mini_vgg(num_classes: int = 10, width: int = 12) -> nn.Sequential:
     """Two VGG blocks (28 -> 14 -> 7), global average pooling, one dense layer."""
+    num_classes, width = _positive_int("num_classes", num_classes), _positive_int("width", width)
     return nn.Sequential(
         VGGBlock(1, width, 2),
         VGGBlock(width, 2 * width, 2),
@@ -300,7 +324,8 @@ def mini_vgg(num_classes: int = 10, width: int = 12) -> nn.Sequential:
 
 def mini_inception(num_classes: int = 10, width: int = 16) -> nn.Sequential:
     """A stem convolution and pooling (28 -> 14), two inception blocks around a pooling (14 -> 7)."""
-    w = width
+    num_classes = _positive_int("num_classes", num_classes)
+    w = positive_int("width", width, minimum=4)  # the 5 × 5 branches get width // 4 channels
     first = InceptionBlock(w, c1=w // 2, c3_reduce=w // 2, c3=w, c5_reduce=w // 4, c5=w // 4, pool_proj=w // 4)
     c = first.out_channels
     second = InceptionBlock(c, c1=w, c3_reduce=w // 2, c3=w, c5_reduce=w // 4, c5=w // 2, pool_proj=w // 2)
@@ -315,6 +340,7 @@ def mini_inception(num_classes: int = 10, width: int = 16) -> nn.Sequential:
 
 def mini_resnet(num_classes: int = 10, width: int = 16) -> nn.Sequential:
     """A stem convolution and pooling (28 -> 14), residual blocks at 14 × 14 and 7 × 7."""
+    num_classes, width = _positive_int("num_classes", num_classes), _positive_int("width", width)
     return nn.Sequential(
         ConvBNReLU(1, width, 3), nn.MaxPool2d(2),
         ResidualBlock(width, width),
@@ -327,6 +353,8 @@ def mini_resnet(num_classes: int = 10, width: int = 16) -> nn.Sequential:
 
 def mini_densenet(num_classes: int = 10, growth_rate: int = 8, n_layers: int = 3) -> nn.Sequential:
     """A stem convolution and pooling (28 -> 14), dense block, transition (14 -> 7), dense block."""
+    num_classes = _positive_int("num_classes", num_classes)
+    growth_rate, n_layers = _positive_int("growth_rate", growth_rate), _positive_int("n_layers", n_layers)
     stem = 2 * growth_rate
     block1 = DenseBlock(stem, growth_rate, n_layers)
     mid = block1.out_channels // 2

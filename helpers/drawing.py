@@ -21,6 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from helpers.validate import array_of_ndim
+
 __all__ = [
     "DIGIT_BOX",
     "DIGIT_SIZE",
@@ -78,9 +80,11 @@ def canvas_to_ink(pixels: np.ndarray) -> np.ndarray:
 
 def center_of_mass(image: np.ndarray) -> tuple[float, float]:
     """The ink-weighted mean (row, column) of a (H, W) image with non-negative values."""
-    img = np.asarray(image, dtype=np.float64)
-    if img.ndim != 2:
-        raise ValueError(f"image: expected shape (H, W), got {img.shape}")
+    img = array_of_ndim("image", image, 2).astype(np.float64)
+    if not np.all(np.isfinite(img)):
+        raise ValueError("image: expected finite ink values, got NaN or infinity")
+    if img.min() < 0:
+        raise ValueError(f"image: expected ink >= 0, got {img.min():.3g}")
     total = img.sum()
     if total <= 0:
         raise ValueError("image: has no ink (all values are 0)")

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from helpers.validate import array_of_ndim, label_array, module, positive_int
+
 __all__ = [
     "capture",
     "feature_map_explorer",
@@ -156,9 +158,10 @@ def plot_filters(
 
     if isinstance(weight, nn.Conv2d):
         weight = weight.weight
-    w = np.asarray(weight.detach().cpu() if isinstance(weight, torch.Tensor) else weight, dtype=np.float64)
-    if w.ndim != 4:
-        raise ValueError(f"weight: expected shape (C_out, C_in, kh, kw), got {w.shape}")
+    w = array_of_ndim("weight", weight, 4).astype(np.float64)
+    in_channel = positive_int("in_channel", in_channel, minimum=0)
+    if cols is not None:
+        cols = positive_int("cols", cols)
     if not 0 <= in_channel < w.shape[1]:
         raise ValueError(f"in_channel: expected 0..{w.shape[1] - 1}, got {in_channel}")
     kernels = w[:, in_channel]
@@ -199,13 +202,14 @@ def plot_feature_maps(
     """
     import matplotlib.pyplot as plt
 
-    m = np.asarray(maps.detach().cpu() if isinstance(maps, torch.Tensor) else maps, dtype=np.float64)
+    m = array_of_ndim("maps", maps, (3, 4)).astype(np.float64)
     if m.ndim == 4 and m.shape[0] == 1:
         m = m[0]
     if m.ndim != 3:
         raise ValueError(f"maps: expected shape (C, H, W), got {m.shape}")
-    if max_maps < 1:
-        raise ValueError(f"max_maps: expected a positive int, got {max_maps}")
+    max_maps = positive_int("max_maps", max_maps)
+    if cols is not None:
+        cols = positive_int("cols", cols)
     m = m[:max_maps]
     rows, cols = _grid(len(m), cols)
     if fig is None:
@@ -256,14 +260,25 @@ def feature_map_explorer(
 
     from helpers.widgets import new_figure, render_png
 
-    if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
-        raise ValueError(f"images: expected a tensor of shape (N, C, H, W), got {shape}")
-    labels = np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels)
+    module("model", model)
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images: expected a tensor of shape (N, C, H, W), got {type(images).__name__}")
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"images: expected a tensor of shape (N, C, H, W) with N >= 1, got {tuple(images.shape)}")
+    names = list(class_names) if class_names is not None else [str(i) for i in range(10)]
+    labels = label_array("labels", labels)
     if len(labels) != len(images):
         raise ValueError(f"labels: expected {len(images)} entries (one per image), got {len(labels)}")
-    pictures = np.asarray(raw_images) if raw_images is not None else images[:, 0].cpu().numpy()
-    names = list(class_names) if class_names is not None else [str(i) for i in range(10)]
+    if labels.max() >= len(names):
+        raise ValueError(f"labels: expected class numbers 0..{len(names) - 1} (one per class name), "
+                         f"got {labels.max()}; pass class_names with a name for each class")
+    max_maps = positive_int("max_maps", max_maps)
+    if raw_images is not None:
+        pictures = array_of_ndim("raw_images", raw_images, 3)
+        if len(pictures) != len(images):
+            raise ValueError(f"raw_images: expected {len(images)} pictures (one per image), got {len(pictures)}")
+    else:
+        pictures = images[:, 0].cpu().numpy()
     chosen = _resolve(model, layers)
     # Keep only layers producing image stacks for a sample input.
     probe = feature_maps(model, images[:1], chosen)

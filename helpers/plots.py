@@ -12,6 +12,8 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.validate import array_of_ndim, label_array, positive_int
+
 # =========================================================================== #
 # Images as pictures and as numbers (lessons 00-01).
 # =========================================================================== #
@@ -56,9 +58,16 @@ def show_images(
     n = len(arr)
     if n == 0:
         raise ValueError("images: expected at least one image, got none")
+    ncols = positive_int("ncols", ncols)
+    k = None if class_names is None else len(class_names)
     for name, seq in (("labels", labels), ("predictions", predictions)):
-        if seq is not None and len(seq) != n:
-            raise ValueError(f"{name}: expected {n} entries (one per image), got {len(seq)}")
+        if seq is not None:
+            if np.ndim(seq) != 1 or len(seq) != n:
+                raise ValueError(f"{name}: expected {n} entries (one per image), got shape {np.shape(seq)}")
+            values = label_array(name, seq)
+            if k is not None and values.max() >= k:
+                raise ValueError(f"{name}: expected class numbers 0..{k - 1} (one per name in class_names), "
+                                 f"got {values.max()}")
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.3), squeeze=False)
@@ -103,11 +112,7 @@ def show_array(
     Returns:
         The Axes drawn into.
     """
-    arr = np.asarray(image)
-    if arr.ndim != 2:
-        raise ValueError(f"image: expected a 2-D array (H, W), got shape {arr.shape}")
-    if arr.dtype.kind not in "uifb":
-        raise TypeError(f"image: expected numbers, got dtype {arr.dtype}")
+    arr = array_of_ndim("image", image, 2)
     h, w = arr.shape
     if ax is None:
         side = max(3.0, min(11.0, 0.38 * max(h, w)))
@@ -278,17 +283,17 @@ def plot_history(
 def confusion_matrix(true: _Any, predicted: _Any, num_classes: int | None = None) -> _np.ndarray:
     """Counts ``C[i, j]`` = how many examples of true class i were predicted as j.
 
-    true, predicted: (N,) integer class numbers. Returns int64 (K, K).
+    true, predicted: (N,) integer class numbers (whole-number floats are accepted,
+    ``0.5`` is refused, not truncated), each below ``num_classes`` if it is given.
+    Returns int64 (K, K). Lesson 09.
     """
-    t = _np.asarray(true).reshape(-1)
-    p = _np.asarray(predicted).reshape(-1)
+    if num_classes is not None:
+        num_classes = positive_int("num_classes", num_classes)
+    t = label_array("true", true, num_classes)
+    p = label_array("predicted", predicted, num_classes)
     if t.shape != p.shape:
         raise ValueError(f"true and predicted: lengths differ ({t.size} and {p.size})")
-    if t.size and (t.min() < 0 or p.min() < 0):
-        raise ValueError("true and predicted: class numbers must be >= 0")
-    k = int(max(t.max(initial=-1), p.max(initial=-1)) + 1) if num_classes is None else int(num_classes)
-    if t.size and max(t.max(), p.max()) >= k:
-        raise ValueError(f"num_classes: is {k}, but a class number {max(t.max(), p.max())} occurs")
+    k = int(max(t.max(initial=-1), p.max(initial=-1)) + 1) if num_classes is None else num_classes
     return _np.bincount(t.astype(_np.int64) * k + p.astype(_np.int64), minlength=k * k).reshape(k, k)
 
 

@@ -77,3 +77,25 @@ def test_bad_input_raises_and_leaves_no_figure():
     with pytest.raises(ValueError, match="larger than the padded input"):
         animate_convolution(np.zeros((2, 2)), np.ones((3, 3)))
     assert plt.get_fignums() == before
+
+
+def test_pooling_with_a_rectangular_window():
+    x = np.arange(24).reshape(4, 6) % 7
+    anim = animate_pooling(x, size=(2, 3))
+    try:
+        view = anim.view
+        view.draw_step(view.n_steps - 1)
+        np.testing.assert_allclose(view.output, pool2d(x, (2, 3)))
+        assert view.window.get_width() == 3 and view.window.get_height() == 2
+        assert view.n_steps == 4
+    finally:
+        plt.close(anim.view.fig)
+
+
+def test_pooling_bad_input_raises_at_the_door_and_leaves_no_figure():
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match="x: expected a 2-D array"):
+        animate_pooling(np.zeros((2, 4, 4)))
+    with pytest.raises((TypeError, ValueError), match="size"):
+        animate_pooling(np.zeros((4, 4)), size=(2, 0))
+    assert plt.get_fignums() == before

@@ -198,3 +198,49 @@ def test_small_networks_learn_a_batch():
 def test_bad_sizes_raise_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+# --------------------------------------------------------------------------- bad input to the formulas
+_FORMULAS = {
+    "conv_params": (conv_params, (3, 16, 3), ("in_channels", "out_channels", "kernel_size")),
+    "batchnorm_params": (batchnorm_params, (16,), ("channels",)),
+    "linear_params": (linear_params, (784, 10), ("in_features", "out_features")),
+    "vgg_block_params": (vgg_block_params, (1, 8, 2), ("in_channels", "out_channels", "n_convs")),
+    "inception_block_params": (inception_block_params, (8, 4, 4, 8, 2, 4, 4),
+                               ("in_channels", "c1", "c3_reduce", "c3", "c5_reduce", "c5", "pool_proj")),
+    "residual_block_params": (residual_block_params, (8, 16, 2), ("in_channels", "out_channels", "stride")),
+    "dense_block_params": (dense_block_params, (8, 4, 3), ("in_channels", "growth_rate", "n_layers")),
+}
+_CASES = [(f, i, bad, err) for f, (_, args, names) in _FORMULAS.items() for i in range(len(names))
+          for bad, err in (("16", TypeError), (2.0, TypeError), (True, TypeError), (0, ValueError), (-4, ValueError))]
+
+
+@pytest.mark.parametrize("formula, position, bad, error", _CASES)
+def test_parameter_formulas_take_only_positive_ints(formula, position, bad, error):
+    function, args, names = _FORMULAS[formula]
+    function(*args)  # the good arguments work
+    args = list(args)
+    args[position] = bad
+    with pytest.raises(error, match=rf"^{names[position]}: expected an int >= 1"):
+        function(*args)
+
+
+def test_conv_params_string_is_not_repeated():
+    with pytest.raises(TypeError, match="out_channels"):
+        conv_params(3, "16", 3)
+
+
+def test_bias_must_be_a_bool():
+    with pytest.raises(TypeError, match="bias"):
+        conv_params(3, 16, 3, bias=1)
+    with pytest.raises(TypeError, match="bias"):
+        linear_params(3, 16, bias="no")
+
+
+@pytest.mark.parametrize("build, name", [(lambda: lenet5(0), "num_classes"), (lambda: mini_vgg(width=0), "width"),
+                                         (lambda: mini_inception(width=2), "width"),
+                                         (lambda: mini_resnet(num_classes=2.5), "num_classes"),
+                                         (lambda: mini_densenet(growth_rate=True), "growth_rate")])
+def test_small_networks_check_their_sizes(build, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        build()

@@ -147,3 +147,22 @@ def test_widget_classifies_a_drawing_and_clears():
     assert f"<b>{int(probs.argmax())}</b>" in prediction.value
     assert box.classify(np.zeros((280, 280, 4), np.uint8)) is None
     assert "Draw a digit" in prediction.value
+
+
+@pytest.mark.parametrize("bad, pattern", [
+    (np.array([[1.0, -2.0], [0.0, 3.0]]), "image: expected ink >= 0"),
+    (np.array([[1.0, np.nan], [0.0, 3.0]]), "image: expected finite ink"),
+    (np.zeros((0, 4)), "image: expected a non-empty array"),
+    (np.ones(4), "image: expected a 2-D array"),
+])
+def test_center_of_mass_refuses_negative_nan_and_empty_ink(bad, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        center_of_mass(bad)
+
+
+def test_center_of_mass_matches_weighted_mean():
+    img = np.zeros((5, 7))
+    img[1, 2], img[3, 6] = 1.0, 3.0
+    rows, cols = np.nonzero(img)
+    weights = img[rows, cols]
+    assert center_of_mass(img) == pytest.approx((np.average(rows, weights=weights), np.average(cols, weights=weights)))

@@ -144,3 +144,40 @@ def test_explorer_updates_picture_when_controls_change(course_cnn):
     before = picture.value
     index.value = 2
     assert picture.value != before
+
+
+# --------------------------------------------------------------------------- checked when built
+def test_explorer_refuses_a_label_without_a_name_at_build(course_cnn):
+    before = plt.get_fignums()
+    x = torch.randn(2, 1, 28, 28)
+    with pytest.raises(ValueError, match=r"labels: expected class numbers 0..9 .* got 99"):
+        feature_map_explorer(course_cnn, x, [0, 99])
+    with pytest.raises(ValueError, match=r"labels: expected class numbers 0..1"):
+        feature_map_explorer(course_cnn, x, [0, 2], class_names=["a", "b"])
+    with pytest.raises(ValueError, match="labels: expected whole class numbers"):
+        feature_map_explorer(course_cnn, x, [0, 0.5])
+    with pytest.raises(TypeError, match="model"):
+        feature_map_explorer(None, x, [0, 1])
+    with pytest.raises(ValueError, match="raw_images: expected 2 pictures"):
+        feature_map_explorer(course_cnn, x, [0, 1], raw_images=np.zeros((3, 28, 28)))
+    assert plt.get_fignums() == before
+
+
+@pytest.mark.parametrize("empty", [np.zeros((0, 1, 3, 3)), np.zeros((4, 0, 3, 3)), torch.zeros(0, 1, 3, 3)])
+def test_plot_filters_refuses_empty_weights(empty):
+    with pytest.raises(ValueError, match="weight"):
+        plot_filters(empty)
+
+
+@pytest.mark.parametrize("empty", [np.zeros((0, 5, 5)), np.zeros((1, 0, 5, 5)), torch.zeros(3, 0, 4)])
+def test_plot_feature_maps_refuses_empty_maps(empty):
+    with pytest.raises(ValueError, match="maps"):
+        plot_feature_maps(empty)
+
+
+@pytest.mark.parametrize("call, name", [(lambda: plot_filters(np.ones((2, 1, 3, 3)), cols=0), "cols"),
+                                        (lambda: plot_filters(np.ones((2, 1, 3, 3)), in_channel=0.0), "in_channel"),
+                                        (lambda: plot_feature_maps(np.ones((2, 3, 3)), max_maps=True), "max_maps")])
+def test_plot_options_are_checked(call, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        call()

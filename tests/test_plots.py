@@ -137,3 +137,41 @@ def test_plot_probabilities_bars_match_and_prediction_is_named():
     assert bar_ax is not None
     with pytest.raises(ValueError, match="class_names"):
         plot_probabilities(np.zeros((28, 28)), probs, ["a", "b"])
+
+
+# --------------------------------------------------------------------------- labels and empty arrays
+from helpers.plots import show_array, show_images  # noqa: E402
+
+
+@pytest.mark.parametrize("true, pred, num_classes, pattern", [
+    ([0.5, 1.7], [0, 1], None, "true: expected whole class numbers, got 0.5"),
+    ([0, 1], [0, -1], None, "predicted: expected class numbers >= 0, got -1"),
+    ([0, 3], [0, 1], 3, r"true: expected class numbers below 3 \(num_classes\), got 3"),
+    ([0, 1], [0, 1], 0, "num_classes: expected an int >= 1"),
+    ([0, 1], ["a", "b"], None, "predicted: expected integer class numbers"),
+])
+def test_confusion_matrix_refuses_non_class_numbers(true, pred, num_classes, pattern):
+    with pytest.raises((ValueError, TypeError), match=pattern):
+        confusion_matrix(true, pred, num_classes)
+
+
+def test_confusion_matrix_accepts_whole_floats_like_ints():
+    np.testing.assert_array_equal(confusion_matrix([0.0, 1.0, 1.0], [0, 1, 0]), [[1, 0], [1, 1]])
+
+
+def test_show_images_refuses_a_label_without_a_name():
+    before = plt.get_fignums()
+    images = np.zeros((3, 4, 4), np.uint8)
+    with pytest.raises(ValueError, match=r"labels: expected class numbers 0..1 .* got 2"):
+        show_images(images, [0, 1, 2], class_names=["a", "b"])
+    with pytest.raises(ValueError, match=r"predictions: expected class numbers 0..1"):
+        show_images(images, [0, 1, 1], class_names=["a", "b"], predictions=[0, 5, 1])
+    with pytest.raises(TypeError, match="ncols"):
+        show_images(images, ncols="3")
+    assert plt.get_fignums() == before
+
+
+@pytest.mark.parametrize("empty", [np.zeros((0, 3)), np.zeros((3, 0)), [[]]])
+def test_show_array_refuses_an_empty_array(empty):
+    with pytest.raises(ValueError, match="image: expected a non-empty array"):
+        show_array(empty)
