@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from helpers.conv import output_size
-from helpers.figures import new_figure, render_png
+from helpers.figures import expose, new_figure, render_png
 
 __all__ = ["FieldRow", "format_receptive_field", "input_region", "receptive_field", "receptive_field_explorer"]
 
@@ -208,6 +208,7 @@ def receptive_field_explorer(model: nn.Module, image: np.ndarray, layer: int | N
     layer: the starting layer, 1 = first conv/pool layer (default: the last).
     Left: the chosen layer's feature map (mean over its channels) with the cell marked;
     right: the image, the pixels outside the cell's receptive field dimmed.
+    ``box.state``: the layer (1-based), cell (row, col) and input mask last shown.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
@@ -233,6 +234,7 @@ def receptive_field_explorer(model: nn.Module, image: np.ndarray, layer: int | N
     ax_map, ax_img = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.86, wspace=0.3)
 
+    state: dict = {}  # what the last update showed: layer (1-based), cell, mask
     busy = []  # set while update() moves the sliders' ranges, so their change events do not redraw twice
 
     def update(_=None) -> np.ndarray | None:
@@ -264,6 +266,7 @@ def receptive_field_explorer(model: nn.Module, image: np.ndarray, layer: int | N
         picture.value = render_png(fig)
         readout.value = (f"<code>layer {n + 1}: receptive field {rows[n].size}×{rows[n].size}, jump {rows[n].jump}; "
                          f"cell ({r}, {c}) depends on {int(mask.sum())} input pixels</code>")
+        state.update(layer=n + 1, cell=(r, c), mask=mask)
         return mask
 
     for control in (layer_slider, row_slider, col_slider):
@@ -271,7 +274,5 @@ def receptive_field_explorer(model: nn.Module, image: np.ndarray, layer: int | N
     update()
     box = widgets.VBox([widgets.HBox([layer_slider, row_slider, col_slider]), picture, readout])
     box.add_class("cnn-receptive-field")
-    box.controls = {"layer": layer_slider, "row": row_slider, "col": col_slider}
-    box.outputs = {"picture": picture, "readout": readout}
-    box.update = update
-    return box
+    return expose(box, controls={"layer": layer_slider, "row": row_slider, "col": col_slider},
+                  outputs={"picture": picture, "readout": readout}, update=update, state=state)

@@ -159,6 +159,8 @@ def test_explorer_follows_its_sliders():
     box.controls["col"].value = 3
     assert box.outputs["picture"].value != first
     np.testing.assert_array_equal(box.update(), input_region(CourseCNN(), 3, 0, 3, (28, 28)))
+    assert box.state["layer"] == 4 and box.state["cell"] == (0, 3)
+    np.testing.assert_array_equal(box.state["mask"], input_region(CourseCNN(), 3, 0, 3, (28, 28)))
     box.controls["layer"].value = 1  # the 24×24 map: the ranges follow, the cell stays
     assert box.controls["row"].max == 23
     assert box.update().sum() == 25
