@@ -13,6 +13,8 @@
 - ``helpers.descent``: gradient descent on a 2-D loss surface, and its explorer.
 - ``helpers.neurons``: a single neuron drawn, softmax and its explorer.
 - ``helpers.conv``: convolution and pooling in numpy.
+- ``helpers.conv_core``: what conv and pooling share: argument checks, the plan, the vectorized core.
+- ``helpers.conv_backward``: the backward passes of convolution and pooling (lesson 08).
 - ``helpers.animation``: step-by-step animations of convolution and pooling.
 - ``helpers.training``: a small, fast training loop over tensors.
 - ``helpers.models``: the course's networks and the recipes that train them.

@@ -4,7 +4,7 @@ Lesson 06 chose its kernels by hand. Here a random 3 × 3 kernel learns to be on
 pairs (image, target) where each target is the image filtered with a known kernel (the
 Sobel-x edge detector, say), gradient descent on the mean squared error between
 ``conv2d(image, kernel)`` and the target moves the kernel step by step onto the known one.
-The gradient comes from :func:`helpers.conv.conv2d_backward`: the correlation of each image
+The gradient comes from :func:`helpers.conv_backward.conv2d_backward`: the correlation of each image
 with the error it caused.
 
 - :func:`sobel_pairs` makes the targets,
@@ -21,7 +21,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from helpers.conv import KERNELS, conv2d, conv2d_backward
+from helpers.conv import KERNELS, conv2d
+from helpers.conv_backward import conv2d_backward
 
 __all__ = ["KernelHistory", "animate_kernel_learning", "learn_kernel", "sobel_pairs"]
 
@@ -94,7 +95,7 @@ def learn_kernel(images: np.ndarray, targets: np.ndarray, steps: int = 600, lr: 
     images: (N, H, W) floats; targets: (N, H − 2, W − 2), e.g. from :func:`sobel_pairs`;
     steps: how many updates; lr: the step size; seed: for the random start (normal, σ = 0.5).
     Loss: the mean squared error over all target pixels. Each step:
-    ``kernel -= lr * gradient``, the gradient from :func:`helpers.conv.conv2d_backward`.
+    ``kernel -= lr * gradient``, the gradient from :func:`helpers.conv_backward.conv2d_backward`.
     Returns a :class:`KernelHistory` of every kernel and its loss.
     """
     x = _images(images)

@@ -9,14 +9,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.conv import (
-    conv2d,
-    conv2d_backward,
-    conv2d_backward_loops,
-    pool2d,
-    pool2d_backward,
-    pool2d_backward_loops,
-)
+from helpers.conv import conv2d, pool2d
+from helpers.conv_backward import conv2d_backward, conv2d_backward_loops, pool2d_backward, pool2d_backward_loops
 
 # Every layout conv2d accepts: (image shape kind, kernel shape kind)
 LAYOUTS = ("2d image, 2d kernel", "1-channel 3d image, 2d kernel", "3d image, 3d kernel", "3d image, 4d kernel",

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from helpers.conv import KERNELS, conv2d_backward, pool2d_backward
+from helpers.conv import KERNELS
+from helpers.conv_backward import conv2d_backward, pool2d_backward
 from helpers.exercises.compare import as_number
 from helpers.exercises.core import Case, Exercise, Result, check_function, check_scalar, failed, passed
 from helpers.receptive_field import receptive_field
