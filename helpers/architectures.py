@@ -241,6 +241,7 @@ class DenseLayer(nn.Module):
 
     def __init__(self, in_channels: int, growth_rate: int) -> None:
         super().__init__()
+        _positive_int("in_channels", in_channels)
         _positive_int("growth_rate", growth_rate)
         self.bn = nn.BatchNorm2d(in_channels)
         self.conv = nn.Conv2d(in_channels, growth_rate, 3, padding=1, bias=False)
@@ -270,6 +271,8 @@ class Transition(nn.Sequential):
     """
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
+        _positive_int("in_channels", in_channels)
+        _positive_int("out_channels", out_channels)
         super().__init__(
             nn.BatchNorm2d(in_channels),
             nn.ReLU(inplace=True),

@@ -40,9 +40,12 @@ def inspectable_layers(model: nn.Module) -> dict[str, nn.Module]:
     the dense part of the network are included too; :func:`feature_maps` only
     keeps outputs of shape (N, C, H, W) when asked for everything.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    return {name: m for name, m in model.named_modules() if name and isinstance(m, _INTERESTING)}
+    module("model", model)
+    found = {name: m for name, m in model.named_modules() if name and isinstance(m, _INTERESTING)}
+    if not found:
+        raise ValueError(f"model: expected a network with convolution, batch norm, ReLU or pooling layers, "
+                         f"got a {type(model).__name__} without any")
+    return found
 
 
 def _resolve(model: nn.Module, layers: Sequence[str] | Mapping[str, nn.Module] | None) -> dict[str, nn.Module]:

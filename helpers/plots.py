@@ -12,7 +12,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.validate import array_of_ndim, label_array, positive_int
+from helpers.validate import array_of_ndim, finite_number, label_array, positive_int
 
 # =========================================================================== #
 # Images as pictures and as numbers (lessons 00-01).
@@ -113,6 +113,10 @@ def show_array(
         The Axes drawn into.
     """
     arr = array_of_ndim("image", image, 2)
+    if fmt is not None and not isinstance(fmt, str):
+        raise TypeError(f"fmt: expected a format string such as '{{:.2f}}', got {type(fmt).__name__}")
+    if fontsize is not None:
+        fontsize = finite_number("fontsize", fontsize, positive=True)
     h, w = arr.shape
     if ax is None:
         side = max(3.0, min(11.0, 0.38 * max(h, w)))
@@ -151,9 +155,9 @@ def plot_class_counts(labels, *, class_names: Sequence[str] | None = None, title
     Returns:
         The Axes drawn into.
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(f"labels: expected a 1-D array of class indices, got shape {labels.shape} dtype {labels.dtype}")
+    labels = label_array("labels", labels, None if class_names is None else len(class_names))
+    if labels.size == 0:
+        raise ValueError("labels: expected at least one label, got none")
     n_classes = len(class_names) if class_names is not None else int(labels.max()) + 1
     counts = np.bincount(labels, minlength=n_classes)
     if ax is None:
@@ -175,8 +179,8 @@ def show_channels(photo, *, title: str = "A colour photo is three grey images"):
     Returns:
         The matplotlib Figure.
     """
-    arr = np.asarray(photo)
-    if arr.ndim != 3 or arr.shape[-1] < 3:
+    arr = array_of_ndim("photo", photo, 3)
+    if arr.shape[-1] < 3:
         raise ValueError(f"photo: expected (H, W, 3), got shape {arr.shape}")
     arr = arr[..., :3]
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
@@ -240,6 +244,8 @@ def plot_history(
     """
     import matplotlib.pyplot as plt
 
+    if max_epochs is not None:
+        max_epochs = positive_int("max_epochs", max_epochs)
     if isinstance(history, _Mapping) and "train_loss" not in history:
         runs = {str(label): _history_dict(h) for label, h in history.items()}
         if not runs:
@@ -315,6 +321,8 @@ def plot_confusion_matrix(
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(normalize, (bool, _np.bool_)):
+        raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
     k = None if class_names is None else len(class_names)
     counts = confusion_matrix(true, predicted, k)
     k = counts.shape[0]
@@ -352,10 +360,11 @@ def most_confident_mistakes(probabilities: _Any, true: _Any, n: int = 12) -> _np
     probabilities: (N, K), rows sum to 1; true: (N,). Returns up to ``n`` indices,
     most confident first.
     """
-    probs = _np.asarray(probabilities, dtype=_np.float64)
-    t = _np.asarray(true).reshape(-1)
+    probs = array_of_ndim("probabilities", probabilities, (1, 2), allow_empty=True).astype(_np.float64)
     if probs.ndim != 2:
         raise ValueError(f"probabilities: expected shape (N, classes), got {probs.shape}")
+    t = label_array("true", true, probs.shape[1])
+    n = positive_int("n", n)
     if len(probs) != len(t):
         raise ValueError(f"probabilities and true: lengths differ ({len(probs)} and {len(t)})")
     pred = probs.argmax(axis=1)
@@ -393,6 +402,7 @@ def show_mistakes(
     t = _np.asarray(true.detach().cpu() if hasattr(true, "detach") else true)
     if len(imgs) != len(probs):
         raise ValueError(f"images and probabilities: lengths differ ({len(imgs)} and {len(probs)})")
+    cols = positive_int("cols", cols)
     idx = most_confident_mistakes(probs, t, n)
     names = [str(i) for i in range(probs.shape[1])] if class_names is None else list(class_names)
     rows = max(1, -(-len(idx) // cols))
@@ -431,11 +441,12 @@ def plot_probabilities(
         img = img[0]
     if img.ndim != 2:
         raise ValueError(f"image: expected shape (H, W) or (1, H, W), got {img.shape}")
-    probs = _np.asarray(probabilities.detach().cpu() if hasattr(probabilities, "detach") else probabilities,
-                        dtype=float).reshape(-1)
+    probs = array_of_ndim("probabilities", probabilities, (1, 2)).astype(float).reshape(-1)
     names = [str(i) for i in range(len(probs))] if class_names is None else [str(c) for c in class_names]
     if len(names) != len(probs):
         raise ValueError(f"class_names: {len(names)} names for {len(probs)} probabilities")
+    if true is not None:
+        true = int(label_array("true", [true], len(probs))[0])
     fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(9, 3.2), width_ratios=[1, 2.4],
                                          layout="constrained")
     im = ax_img.imshow(img, cmap="gray")
@@ -476,6 +487,15 @@ def plot_accuracy_curves(
     """
     import matplotlib.pyplot as plt
 
+    values = array_of_ndim("values", values, 1)
+    if not isinstance(curves, _Mapping) or not curves:
+        raise TypeError(f"curves: expected a dict {{model name: accuracies}}, got {type(curves).__name__}")
+    for name, acc in curves.items():
+        acc = array_of_ndim(f"curves[{name!r}]", acc, 1, allow_empty=True)
+        if acc.shape != (len(values),):
+            raise ValueError(f"curves[{name!r}]: expected {len(values)} accuracies (one per value), got shape {acc.shape}")
+        if not _np.all((acc >= 0) & (acc <= 1)):
+            raise ValueError(f"curves[{name!r}]: expected accuracies in [0, 1], got {acc.min():.3g}..{acc.max():.3g}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
     viridis = plt.get_cmap("viridis")

@@ -324,6 +324,8 @@ def save_checkpoint(state_dict: dict[str, torch.Tensor], path: str | os.PathLike
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path: expected a file path, got {type(path).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path: expected a file name, got the folder {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     cpu_state = {k: v.detach().to("cpu") for k, v in state_dict.items()}
     _write_atomically(path, lambda f: torch.save(cpu_state, f))
