@@ -91,6 +91,11 @@ def affine_matrices(
     Returns theta: (n, 2, 3) float64 on the CPU, mapping normalized *output*
     coordinates to the normalized *input* coordinates they sample from.
     """
+    for name, value in (("n", n), ("height", height), ("width", width)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name}: expected a positive int, got {value!r}")
+        if value < 1:
+            raise ValueError(f"{name}: expected a positive int, got {value!r}")
     deg = _as_param(degrees, "degrees", n)
     tx = _as_param(dx, "dx", n)
     ty = _as_param(dy, "dy", n)
@@ -127,8 +132,15 @@ def sampling_grid(theta: torch.Tensor, height: int, width: int) -> torch.Tensor:
     Built with broadcasting instead of a batched matrix product, which is about twice
     as fast on a CPU for small images (tests check it against ``F.affine_grid``).
     """
+    if not isinstance(theta, torch.Tensor):
+        raise TypeError(f"theta: expected a float tensor of shape (N, 2, 3), got {type(theta).__name__}")
     if theta.ndim != 3 or theta.shape[1:] != (2, 3):
         raise ValueError(f"theta: expected shape (N, 2, 3), got {tuple(theta.shape)}")
+    for name, value in (("height", height), ("width", width)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name}: expected a positive int, got {value!r}")
+        if value < 1:
+            raise ValueError(f"{name}: expected a positive int, got {value!r}")
     opts = {"dtype": theta.dtype, "device": theta.device}
     # Normalized centres of the pixels: (2 i + 1) / size - 1.
     xs = ((2 * torch.arange(width, **opts) + 1) / width - 1).view(1, 1, width)
@@ -194,6 +206,8 @@ def zoom(x: torch.Tensor, factor: Param, *, fill: float = 0.0, mode: str = "bili
 
     x: (N, C, H, W) float -> (N, C, H, W) (the image size does not change).
     """
+    if isinstance(factor, bool) or not isinstance(factor, (int, float, torch.Tensor)):
+        raise TypeError(f"factor: expected a number or a tensor of shape (N,), got {type(factor).__name__}")
     return affine(x, scale=factor, fill=fill, mode=mode)
 
 

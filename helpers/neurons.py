@@ -28,7 +28,10 @@ def softmax(z: Sequence[float] | np.ndarray, temperature: float = 1.0) -> np.nda
     Subtracts the largest score first, which changes nothing in the result but keeps
     ``exp`` from overflowing. Lesson 03.
     """
-    z = np.asarray(z, dtype=float)
+    try:
+        z = np.asarray(z, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"z: expected numbers (a vector of K scores), got {z!r}") from None
     if z.ndim != 1 or z.size == 0:
         raise ValueError(f"z: expected a non-empty vector of scores (K,), got shape {z.shape}")
     if not np.all(np.isfinite(z)):

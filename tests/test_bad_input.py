@@ -460,11 +460,6 @@ _CONV = "helpers.conv (not editable in this change)"
 _AUG = "helpers.augment (not editable in this change)"
 _MOD = "helpers.models (not editable in this change)"
 NOT_YET = {
-    "augment.affine_matrices[range2]": f"n=0 returns an empty tensor; {_AUG}",
-    "augment.sampling_grid[type0]": f"a string theta raises AttributeError; {_AUG}",
-    "augment.sampling_grid[range2]": f"height=0 is accepted; {_AUG}",
-    "augment.zoom[type0]": f"the error names 'scale', not 'factor'; {_AUG}",
-    "neurons.softmax[type0]": "numpy's 'could not convert string to float' names no argument; helpers.neurons",
     "models.adamw[type0]": f"lr is only used when the optimizer is built; {_MOD}",
     "models.adamw[shape1]": f"lr is only used when the optimizer is built; {_MOD}",
     "models.adamw[range2]": f"lr is only used when the optimizer is built; {_MOD}",
