@@ -24,7 +24,7 @@ CHECK_TAG = "nbval-check-output"
 
 def _is_checked(cell) -> bool:
     tags = cell.get("metadata", {}).get("tags", [])
-    return CHECK_TAG in tags or "NBVAL_CHECK_OUTPUT" in cell.get("source", "")
+    return CHECK_TAG in tags
 
 
 def pytest_collection_modifyitems(items):

@@ -18,6 +18,8 @@
 - ``helpers.animation``: step-by-step animations of convolution and pooling.
 - ``helpers.training``: a small, fast training loop over tensors.
 - ``helpers.models``: the course's networks and the recipes that train them.
+- ``helpers.ingredients``: lesson 09's recipe ingredients, measured: activation statistics, the learning-rate
+  range test, short side-by-side runs.
 - ``helpers.features``: inside a trained network: filters and feature maps.
 - ``helpers.drawing``: draw a digit with the mouse for a trained network to read.
 - ``helpers.augment``: rotations, shifts, zooms and random affine augmentation.

@@ -86,7 +86,7 @@ def test_run_end_to_end(tmp_path):
     """Executes three small lessons in real kernels: one good, two broken in different ways."""
     src = tmp_path / "src"
     src.mkdir()
-    good = notebook(code(IMPORT), Q1, code("# NBVAL_CHECK_OUTPUT\nex.q1.check(pixels_per_digit)"),
+    good = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit)"),
                     Q2, code("ex.q2.check(pixel_count)"))
     wrong = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit + 1)"), Q2)
     raising = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit)"), code("1 / 0"))

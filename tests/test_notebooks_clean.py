@@ -44,3 +44,22 @@ def test_the_cleaner_finds_noise(tmp_path):
     assert any("stores outputs" in p for p in found)
     nbclean.write_atomic(dirty, nbclean.dumps(nbclean.clean(nbformat.read(dirty, as_version=4))))
     assert nbclean.problems(dirty) == []
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_no_tooling_markers_in_what_students_read(path):
+    """nbval's choices live in cell tags; no cell shows a marker comment, a lint pragma or a
+    CI-only switch to the student."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        for marker in ("NBVAL_", "# noqa", "nbval-", "os.environ[\"CI\"]"):
+            assert marker not in cell.source, f"{path.name} cell {i} shows {marker!r} to students"
+
+
+def test_the_marker_rule_catches_a_marker(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")]
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(AssertionError, match="NBVAL_"):
+        test_no_tooling_markers_in_what_students_read(path)

@@ -21,16 +21,14 @@ import nbformat
 
 from tools.notebook_exec import current_env_kernel_manager, write_atomic
 
-CHECK_TAG = "nbval-check-output"
-# The old marker comment; students saw it in the code, so lessons use the tag instead.
-OLD_MARK = "NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"  # the cell tag nbval reads: students never see it in the code
 # Cell metadata worth keeping: slides, exercise tags, and nothing a front end adds by itself.
 KEEP_CELL_METADATA = ("tags", "slideshow", "exercise")
 KEEP_NB_METADATA = ("kernelspec", "language_info")
 
 
 def is_checked(cell) -> bool:
-    return cell.cell_type == "code" and (CHECK_TAG in cell.metadata.get("tags", []) or OLD_MARK in cell.source)
+    return cell.cell_type == "code" and CHECK_TAG in cell.metadata.get("tags", [])
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -2,7 +2,7 @@
 
 In a notebook a result is a coloured box (HTML) with a plain-text fallback; nbval,
 CI logs and terminals see only the plain text, e.g. ``✓ Correct (q1): ...``. Both are
-deterministic, so a check cell may carry ``# NBVAL_CHECK_OUTPUT``. Colour is never
+deterministic, so a check cell may carry the ``nbval-check-output`` tag. Colour is never
 the only signal: every box also starts with a symbol and a word.
 """
 

@@ -1,7 +1,0 @@
-"""Moved to tools/nbclean.py: run `python -m tools.nbclean`. (Forwarder kept only while open work still calls this path.)"""
-import runpy
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-runpy.run_module("tools.nbclean", run_name="__main__", alter_sys=True)
