@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import ipywidgets as widgets
 import numpy as np
 import torch
 import torch.nn.functional as F
+from ipycanvas import Canvas, hold_canvas
 
+from helpers.figures import expose, new_figure, render_png
 from helpers.validate import array_of_ndim
 
 __all__ = [
@@ -177,11 +180,6 @@ def draw_digit_widget(
     The returned box also has ``.classify(pixels)`` (update from an array, as if drawn)
     and ``.canvas``.
     """
-    import ipywidgets as widgets
-    from ipycanvas import Canvas, hold_canvas
-
-    from helpers.widgets import new_figure, render_png
-
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(size, int) or size < 56:
@@ -283,7 +281,6 @@ def draw_digit_widget(
         widgets.HBox([canvas, widgets.VBox([picture, prediction, clear])]),
     ])
     box.add_class("cnn-draw-digit")
-    box.canvas = canvas
-    box.classify = classify
-    box.state = state
-    return box
+    box.classify = classify  # classify(pixels) -> probabilities: what a finished stroke triggers
+    return expose(box, controls={"canvas": canvas, "clear": clear}, outputs={"picture": picture, "prediction": prediction},
+                  update=refresh, state=state)

@@ -14,10 +14,12 @@ import contextlib
 import math
 from typing import Iterator, Mapping, Sequence
 
+import ipywidgets as widgets
 import numpy as np
 import torch
 from torch import nn
 
+from helpers.figures import expose, new_figure, render_png
 from helpers.validate import array_of_ndim, label_array, module, positive_int
 
 __all__ = [
@@ -96,8 +98,8 @@ def capture(
         return hook
 
     try:
-        for name, module in chosen.items():
-            handles.append(module.register_forward_hook(make_hook(name)))
+        for name, layer in chosen.items():
+            handles.append(layer.register_forward_hook(make_hook(name)))
         yield outputs
     finally:
         for h in handles:
@@ -259,9 +261,7 @@ def feature_map_explorer(
     image-shaped output. One figure is redrawn in place and sent as a PNG.
     The container carries the CSS class ``cnn-feature-maps``.
     """
-    import ipywidgets as widgets
 
-    from helpers.widgets import new_figure, render_png
 
     module("model", model)
     if not isinstance(images, torch.Tensor):
@@ -329,5 +329,5 @@ def feature_map_explorer(
     update()
     box = widgets.VBox([widgets.HBox([index, layer]), summary, picture])
     box.add_class("cnn-feature-maps")
-    box.update = update  # tests call it after changing controls
-    return box
+    return expose(box, controls={"index": index, "layer": layer}, outputs={"summary": summary, "picture": picture},
+                  update=update)

@@ -7,7 +7,8 @@ a colour bar where the values matter, and other maps are perceptually uniform
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -203,16 +204,12 @@ def show_channels(photo, *, title: str = "A colour photo is three grey images"):
 # Training results (lessons 02-05): history curves, confusion matrix,
 # confident mistakes, class probabilities.
 # =========================================================================== #
-from collections.abc import Mapping as _Mapping, Sequence as _Sequence  # noqa: E402
-from typing import Any as _Any  # noqa: E402
-
-import numpy as _np  # noqa: E402
 
 
-def _history_dict(history: _Any) -> dict[str, list[float]]:
+def _history_dict(history: Any) -> dict[str, list[float]]:
     """Read epochs/train_loss/... from a History or a mapping with those keys."""
     keys = ("train_loss", "train_acc", "val_loss", "val_acc")
-    get = (lambda k: history[k]) if isinstance(history, _Mapping) else (lambda k: getattr(history, k))
+    get = (lambda k: history[k]) if isinstance(history, Mapping) else (lambda k: getattr(history, k))
     try:
         out = {k: [float(v) for v in get(k)] for k in keys}
     except (KeyError, AttributeError) as err:
@@ -229,9 +226,9 @@ def _history_dict(history: _Any) -> dict[str, list[float]]:
 
 
 def plot_history(
-    history: _Any,
+    history: Any,
     *,
-    axes: _Sequence[_Any] | None = None,
+    axes: Sequence[Any] | None = None,
     title: str = "Training curves",
     max_epochs: int | None = None,
 ):
@@ -246,7 +243,7 @@ def plot_history(
 
     if max_epochs is not None:
         max_epochs = positive_int("max_epochs", max_epochs)
-    if isinstance(history, _Mapping) and "train_loss" not in history:
+    if isinstance(history, Mapping) and "train_loss" not in history:
         runs = {str(label): _history_dict(h) for label, h in history.items()}
         if not runs:
             raise ValueError("history: the mapping of runs is empty")
@@ -261,7 +258,7 @@ def plot_history(
         fig = axes[0].figure
         for ax in axes:
             ax.clear()
-    colours = plt.get_cmap("viridis")(_np.linspace(0.0, 0.8, max(len(runs), 2)))
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.8, max(len(runs), 2)))
     if len(runs) == 1:
         colours = [plt.get_cmap("viridis")(0.25), plt.get_cmap("viridis")(0.7)]
     for i, (label, h) in enumerate(runs.items()):
@@ -271,7 +268,7 @@ def plot_history(
         for ax, key in zip(axes, ("loss", "acc")):
             ax.plot(h["epochs"], h[f"train_{key}"], "-o", ms=3, color=c_train,
                     label=f"{prefix}training")
-            if not all(_np.isnan(h[f"val_{key}"])):
+            if not all(np.isnan(h[f"val_{key}"])):
                 ax.plot(h["epochs"], h[f"val_{key}"], "--s", ms=3, color=c_val,
                         label=f"{prefix}validation")
     axes[0].set(title="Loss (lower is better)", xlabel="epoch", ylabel="loss")
@@ -286,7 +283,7 @@ def plot_history(
     return fig
 
 
-def confusion_matrix(true: _Any, predicted: _Any, num_classes: int | None = None) -> _np.ndarray:
+def confusion_matrix(true: Any, predicted: Any, num_classes: int | None = None) -> np.ndarray:
     """Counts ``C[i, j]`` = how many examples of true class i were predicted as j.
 
     true, predicted: (N,) integer class numbers (whole-number floats are accepted,
@@ -300,17 +297,17 @@ def confusion_matrix(true: _Any, predicted: _Any, num_classes: int | None = None
     if t.shape != p.shape:
         raise ValueError(f"true and predicted: lengths differ ({t.size} and {p.size})")
     k = int(max(t.max(initial=-1), p.max(initial=-1)) + 1) if num_classes is None else num_classes
-    return _np.bincount(t.astype(_np.int64) * k + p.astype(_np.int64), minlength=k * k).reshape(k, k)
+    return np.bincount(t.astype(np.int64) * k + p.astype(np.int64), minlength=k * k).reshape(k, k)
 
 
 def plot_confusion_matrix(
-    true: _Any,
-    predicted: _Any,
-    class_names: _Sequence[str] | None = None,
+    true: Any,
+    predicted: Any,
+    class_names: Sequence[str] | None = None,
     *,
     normalize: bool = False,
     title: str | None = None,
-    ax: _Any = None,
+    ax: Any = None,
 ):
     """Confusion matrix as a heat map with the number in every cell.
 
@@ -321,7 +318,7 @@ def plot_confusion_matrix(
     """
     import matplotlib.pyplot as plt
 
-    if not isinstance(normalize, (bool, _np.bool_)):
+    if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
     k = None if class_names is None else len(class_names)
     counts = confusion_matrix(true, predicted, k)
@@ -329,7 +326,7 @@ def plot_confusion_matrix(
     names = [str(i) for i in range(k)] if class_names is None else [str(c) for c in class_names]
     if normalize:
         totals = counts.sum(axis=1, keepdims=True)
-        matrix = _np.divide(counts, totals, out=_np.zeros(counts.shape), where=totals > 0)
+        matrix = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
     else:
         matrix = counts
     if ax is None:
@@ -354,13 +351,13 @@ def plot_confusion_matrix(
     return fig
 
 
-def most_confident_mistakes(probabilities: _Any, true: _Any, n: int = 12) -> _np.ndarray:
+def most_confident_mistakes(probabilities: Any, true: Any, n: int = 12) -> np.ndarray:
     """Indices of the ``n`` wrong predictions made with the highest probability.
 
     probabilities: (N, K), rows sum to 1; true: (N,). Returns up to ``n`` indices,
     most confident first.
     """
-    probs = array_of_ndim("probabilities", probabilities, (1, 2), allow_empty=True).astype(_np.float64)
+    probs = array_of_ndim("probabilities", probabilities, (1, 2), allow_empty=True).astype(np.float64)
     if probs.ndim != 2:
         raise ValueError(f"probabilities: expected shape (N, classes), got {probs.shape}")
     t = label_array("true", true, probs.shape[1])
@@ -368,17 +365,17 @@ def most_confident_mistakes(probabilities: _Any, true: _Any, n: int = 12) -> _np
     if len(probs) != len(t):
         raise ValueError(f"probabilities and true: lengths differ ({len(probs)} and {len(t)})")
     pred = probs.argmax(axis=1)
-    wrong = _np.flatnonzero(pred != t)
+    wrong = np.flatnonzero(pred != t)
     confidence = probs[wrong, pred[wrong]]
-    order = _np.argsort(-confidence, kind="stable")
+    order = np.argsort(-confidence, kind="stable")
     return wrong[order[:n]]
 
 
 def show_mistakes(
-    images: _Any,
-    probabilities: _Any,
-    true: _Any,
-    class_names: _Sequence[str] | None = None,
+    images: Any,
+    probabilities: Any,
+    true: Any,
+    class_names: Sequence[str] | None = None,
     *,
     n: int = 12,
     cols: int = 6,
@@ -393,13 +390,13 @@ def show_mistakes(
     """
     import matplotlib.pyplot as plt
 
-    imgs = _np.asarray(images.detach().cpu() if hasattr(images, "detach") else images)
+    imgs = np.asarray(images.detach().cpu() if hasattr(images, "detach") else images)
     if imgs.ndim == 4 and imgs.shape[1] == 1:
         imgs = imgs[:, 0]
     if imgs.ndim != 3:
         raise ValueError(f"images: expected shape (N, H, W) or (N, 1, H, W), got {imgs.shape}")
-    probs = _np.asarray(probabilities.detach().cpu() if hasattr(probabilities, "detach") else probabilities)
-    t = _np.asarray(true.detach().cpu() if hasattr(true, "detach") else true)
+    probs = np.asarray(probabilities.detach().cpu() if hasattr(probabilities, "detach") else probabilities)
+    t = np.asarray(true.detach().cpu() if hasattr(true, "detach") else true)
     if len(imgs) != len(probs):
         raise ValueError(f"images and probabilities: lengths differ ({len(imgs)} and {len(probs)})")
     cols = positive_int("cols", cols)
@@ -422,9 +419,9 @@ def show_mistakes(
 
 
 def plot_probabilities(
-    image: _Any,
-    probabilities: _Any,
-    class_names: _Sequence[str] | None = None,
+    image: Any,
+    probabilities: Any,
+    class_names: Sequence[str] | None = None,
     *,
     true: int | None = None,
     title: str = "What the network believes",
@@ -436,7 +433,7 @@ def plot_probabilities(
     """
     import matplotlib.pyplot as plt
 
-    img = _np.asarray(image.detach().cpu() if hasattr(image, "detach") else image)
+    img = np.asarray(image.detach().cpu() if hasattr(image, "detach") else image)
     if img.ndim == 3 and img.shape[0] == 1:
         img = img[0]
     if img.ndim != 2:
@@ -472,7 +469,7 @@ def plot_probabilities(
 
 
 def plot_accuracy_curves(
-    values: _Sequence[float],
+    values: Sequence[float],
     curves: dict,
     *,
     xlabel: str,
@@ -488,20 +485,20 @@ def plot_accuracy_curves(
     import matplotlib.pyplot as plt
 
     values = array_of_ndim("values", values, 1)
-    if not isinstance(curves, _Mapping) or not curves:
+    if not isinstance(curves, Mapping) or not curves:
         raise TypeError(f"curves: expected a dict {{model name: accuracies}}, got {type(curves).__name__}")
     for name, acc in curves.items():
         acc = array_of_ndim(f"curves[{name!r}]", acc, 1, allow_empty=True)
         if acc.shape != (len(values),):
             raise ValueError(f"curves[{name!r}]: expected {len(values)} accuracies (one per value), got shape {acc.shape}")
-        if not _np.all((acc >= 0) & (acc <= 1)):
+        if not np.all((acc >= 0) & (acc <= 1)):
             raise ValueError(f"curves[{name!r}]: expected accuracies in [0, 1], got {acc.min():.3g}..{acc.max():.3g}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
     viridis = plt.get_cmap("viridis")
     markers = "osD^v"
     for j, (name, acc) in enumerate(curves.items()):
-        acc = _np.asarray(acc, dtype=float)
+        acc = np.asarray(acc, dtype=float)
         if acc.shape != (len(values),):
             raise ValueError(f"curves[{name!r}]: expected {len(values)} accuracies (one per value), got shape {acc.shape}")
         ax.plot(values, acc, marker=markers[j % len(markers)], ms=4, label=name,
@@ -510,3 +507,50 @@ def plot_accuracy_curves(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return ax
+
+
+# =========================================================================== #
+# The live plot of fit (lessons 05 and 09)
+# =========================================================================== #
+
+
+def _in_notebook_kernel() -> bool:
+    """True inside a Jupyter kernel (where rich display works)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with jupyter
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class LivePlot:
+    """A callback for :func:`helpers.training.fit` (lesson 05): the loss and accuracy curves in
+    ONE figure, redrawn in place after every epoch and closed at the end. Outside a notebook
+    it does nothing. ``fit(..., callbacks=[LivePlot(title="...")])``."""
+
+    def __init__(self, title: str = "Training curves") -> None:
+        if not isinstance(title, str):
+            raise TypeError(f"title: expected a str, got {type(title).__name__}")
+        self.title = title
+        self.enabled = _in_notebook_kernel()
+        self.fig = None
+        self.handle = None
+
+    def on_epoch_end(self, history: Any, *, epochs: int) -> None:
+        if not self.enabled:
+            return
+        from IPython.display import display
+
+        if self.fig is None:
+            self.fig, _ = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+        plot_history(history, axes=self.fig.axes, title=self.title, max_epochs=epochs)
+        if self.handle is None:
+            self.handle = display(self.fig, display_id=True)
+        else:
+            self.handle.update(self.fig)
+
+    def close(self) -> None:
+        if self.fig is not None:
+            plt.close(self.fig)
+            self.fig = None

@@ -14,34 +14,31 @@ quickest way to feed a small network.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import random
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
+from helpers.checkpoints import save_checkpoint
+from helpers.models import Recipe
 from helpers.validate import finite_number, module
 
 __all__ = [
-    "CheckpointError",
     "History",
     "evaluate",
     "fit",
-    "load_checkpoint",
     "pick_device",
     "predict",
-    "save_checkpoint",
     "set_seed",
     "to_tensors",
+    "train_recipe",
 ]
 
 Pair = tuple[torch.Tensor, torch.Tensor]
@@ -267,143 +264,6 @@ def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 1000) -
 
 
 # --------------------------------------------------------------------------- #
-# Checkpoints
-# --------------------------------------------------------------------------- #
-class CheckpointError(ValueError):
-    """A checkpoint file that cannot be loaded: empty, cut short, corrupted, foreign,
-    or holding weights that do not fit the model. The message names the file and
-    what to do about it."""
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    """Call ``write(f)`` on a temporary file beside ``path``, then move it onto ``path``."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _checksum_path(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256")
-
-
-def save_checkpoint(state_dict: dict[str, torch.Tensor], path: str | os.PathLike) -> Path:
-    """Save ``state_dict`` to ``path`` atomically; returns the path (lesson 05).
-
-    The tensors are copied to the CPU and written to a temporary file in the same
-    folder, which then replaces ``path`` in one step (``os.replace``). A crash
-    mid-write leaves the previous checkpoint intact and no partial file behind.
-    The file's sha256 is then written, also atomically, to ``path + ".sha256"``;
-    :func:`load_checkpoint` checks it, so a corrupted byte is caught.
-    Reload with :func:`load_checkpoint` or ``torch.load(path, weights_only=True)``.
-    """
-    if not isinstance(state_dict, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()
-    ):
-        raise TypeError(
-            f"state_dict: expected a dict of name -> tensor (model.state_dict()), "
-            f"got {type(state_dict).__name__}"
-        )
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path: expected a file path, got {type(path).__name__}")
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"path: expected a file name, got the folder {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cpu_state = {k: v.detach().to("cpu") for k, v in state_dict.items()}
-    _write_atomically(path, lambda f: torch.save(cpu_state, f))
-    line = f"{_sha256_of(path)}  {path.name}\n".encode()
-    _write_atomically(_checksum_path(path), lambda f: f.write(line))
-    return path
-
-
-def _read_checkpoint(path: Path, device: torch.device) -> dict[str, torch.Tensor]:
-    """The state dict in ``path``, after checking its size, checksum and content."""
-    again = "train again (fit(..., checkpoint=path)) or save it again with save_checkpoint"
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no checkpoint file at {path}; {again}")
-    if path.stat().st_size == 0:
-        raise CheckpointError(f"path: checkpoint {path} is empty (0 bytes); {again}")
-    checksum = _checksum_path(path)
-    if checksum.is_file():
-        expected = checksum.read_text(errors="replace").split()[:1]
-        if expected != [_sha256_of(path)]:
-            raise CheckpointError(
-                f"path: checkpoint {path} does not match its sha256 in {checksum.name} "
-                f"(corrupted, cut short or replaced); {again}"
-            )
-    try:
-        state = torch.load(path, map_location=device, weights_only=True)
-    except Exception as exc:  # torch raises many kinds; its advice (weights_only=False) is unsafe
-        raise CheckpointError(
-            f"path: {path} is not a readable weights checkpoint ({type(exc).__name__}: "
-            f"corrupted, cut short, or some other kind of file); {again}"
-        ) from None
-    if not isinstance(state, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
-    ):
-        raise CheckpointError(
-            f"path: {path} holds a {type(state).__name__}, not a model's state_dict; {again}"
-        )
-    return dict(state)
-
-
-def _names(keys: Any, limit: int = 6) -> str:
-    keys = sorted(keys)
-    shown = ", ".join(keys[:limit])
-    return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
-
-
-def load_checkpoint(model: nn.Module, path: str | os.PathLike) -> nn.Module:
-    """Load weights saved by :func:`save_checkpoint` into ``model`` (weights only; safe).
-
-    Lesson 05. Raises :class:`CheckpointError` (a ``ValueError``) for an empty,
-    truncated, corrupted (sha256 mismatch) or foreign file, and for weights whose
-    names or shapes do not fit ``model`` (the message lists them).
-    """
-    module("model", model)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path: expected a file path, got {type(path).__name__}")
-    path = Path(path)
-    state = _read_checkpoint(path, _model_device(model))
-    own = model.state_dict()
-    missing, unexpected = set(own) - set(state), set(state) - set(own)
-    wrong = [f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}"
-             for k in sorted(set(own) & set(state)) if state[k].shape != own[k].shape]
-    if missing or unexpected or wrong:
-        parts = []
-        if missing:
-            parts.append(f"missing from the file: {_names(missing)}")
-        if unexpected:
-            parts.append(f"not in the model: {_names(unexpected)}")
-        if wrong:
-            parts.append("shapes differ (file vs model): " + "; ".join(wrong[:6]))
-        raise CheckpointError(
-            f"path: the weights in {path} do not fit this {type(model).__name__} ("
-            + "; ".join(parts) + "); build the same model that was saved, or train it again"
-        )
-    model.load_state_dict(state)
-    return model
-
-
-# --------------------------------------------------------------------------- #
 # Training
 # --------------------------------------------------------------------------- #
 @dataclass
@@ -447,48 +307,15 @@ class History:
         return line
 
 
-def _in_notebook_kernel() -> bool:
-    """True inside a Jupyter kernel (where rich display works)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with jupyter
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-class _LivePlot:
-    """One figure of loss and accuracy curves, redrawn in place after each epoch."""
-
-    def __init__(self, epochs: int, title: str) -> None:
-        self.enabled = _in_notebook_kernel()
-        self.fig = None
-        self.handle = None
-        self.epochs = epochs
-        self.title = title
-
-    def update(self, history: History) -> None:
-        if not self.enabled:
-            return
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from helpers.plots import plot_history
-
-        if self.fig is None:
-            self.fig, _ = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
-        plot_history(history, axes=self.fig.axes, title=self.title, max_epochs=self.epochs)
-        if self.handle is None:
-            self.handle = display(self.fig, display_id=True)
-        else:
-            self.handle.update(self.fig)
-
-    def close(self) -> None:
-        if self.fig is not None:
-            import matplotlib.pyplot as plt
-
-            plt.close(self.fig)
-            self.fig = None
+def _check_callbacks(callbacks: Any) -> list[Any]:
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks: expected a list of callbacks (e.g. [LivePlot()]), got {type(callbacks).__name__}")
+    for callback in callbacks:
+        if not callable(getattr(callback, "on_epoch_end", None)):
+            raise TypeError(f"callbacks: each needs an on_epoch_end(history, epochs=...) method, got {callback!r}")
+    return list(callbacks)
 
 
 def fit(
@@ -506,11 +333,10 @@ def fit(
     early_stopping: int | None = None,
     checkpoint: str | os.PathLike | None = None,
     restore_best: bool = False,
-    live_plot: bool = False,
+    callbacks: Sequence[Any] = (),
     progress: bool = True,
     device: torch.device | str | None = None,
     eval_batch_size: int = 1000,
-    title: str = "Training curves",
     on_nonfinite: str = "raise",
 ) -> History:
     """Train ``model`` on ``train = (x, y)`` for up to ``epochs`` epochs.
@@ -529,8 +355,10 @@ def fit(
     - ``checkpoint``: file to which the best weights by validation loss are saved
       atomically (see :func:`save_checkpoint`).
     - ``restore_best``: load the best weights back into ``model`` at the end.
-    - ``live_plot``: in a notebook, draw the curves in ONE figure updated in place
-      after each epoch (closed afterwards); elsewhere ignored.
+    - ``callbacks``: objects told about every finished epoch, the one hook for extras:
+      ``callback.on_epoch_end(history, epochs=epochs)`` after each epoch and
+      ``callback.close()`` (if it has one) at the end, even after an error. E.g.
+      ``helpers.plots.LivePlot()``: the curves in ONE figure, redrawn in place.
     - ``progress``: one ``tqdm.auto`` bar for the whole run (a widget in a notebook,
       a single text line in a script) showing the latest metrics.
     - ``device``: where to train; ``None`` picks one with :func:`pick_device`.
@@ -601,7 +429,7 @@ def fit(
 
         bar = tqdm(total=epochs * steps_per_epoch, desc="training", unit="batch",
                    mininterval=0.5, leave=True, dynamic_ncols=True)
-    plot = _LivePlot(epochs, title) if live_plot else None
+    callbacks = _check_callbacks(callbacks)
     elapsed = 0.0
     try:
         for epoch in range(1, epochs + 1):
@@ -680,8 +508,8 @@ def fit(
                 if val_on_device is not None:
                     postfix.update({"val_loss": f"{val_loss:.3f}", "val_acc": f"{val_acc:.3f}"})
                 bar.set_postfix(postfix, refresh=True)
-            if plot is not None:
-                plot.update(history)
+            for callback in callbacks:
+                callback.on_epoch_end(history, epochs=epochs)
 
             if not math.isfinite(train_loss):
                 history.diverged = True
@@ -696,8 +524,10 @@ def fit(
             elif history.stopped_early:
                 bar.set_description(f"stopped early after epoch {history.epochs[-1]}")
             bar.close()
-        if plot is not None:
-            plot.close()
+        for callback in callbacks:
+            close = getattr(callback, "close", None)
+            if callable(close):
+                close()
 
     if (restore_best or checkpoint is not None) and history.best_epoch is None:
         warnings.warn(
@@ -707,3 +537,29 @@ def fit(
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
     return history
+
+
+def train_recipe(
+    recipe: Recipe,
+    train: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+    *,
+    seed: int = 0,
+    **fit_kwargs,
+):
+    """Build the recipe's model, optimizer and scheduler, and train it with :func:`fit`.
+
+    train, val: ``(x, y)`` with x float32 (N, 1, 28, 28) already standardized with
+    ``recipe.mean`` / ``recipe.std``; y int64 (N,). ``fit_kwargs`` go to ``fit``
+    (e.g. ``progress``, ``callbacks``, ``device``). Returns ``(model, history)``. Lessons 09-10.
+    """
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe: expected a helpers.models.Recipe, got {type(recipe).__name__}")
+    set_seed(seed)
+    model = recipe.build_model()
+    optimizer = recipe.build_optimizer(model)
+    steps_per_epoch = math.ceil(len(train[0]) / recipe.batch_size)
+    scheduler = recipe.build_scheduler(optimizer, steps_per_epoch)
+    history = fit(model, train, val, epochs=recipe.epochs, optimizer=optimizer, scheduler=scheduler,
+                  scheduler_interval=recipe.scheduler_interval, batch_size=recipe.batch_size, **fit_kwargs)
+    return model, history

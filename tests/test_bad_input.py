@@ -43,7 +43,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from helpers import architectures as arch  # noqa: E402
-from helpers import augment, conv, drawing, explain, features, models, neurons, plots, training  # noqa: E402
+from helpers import augment, checkpoints, conv, drawing, explain, features, models, neurons, plots, training  # noqa: E402
 
 # Lesson 08's backward passes are moving from helpers.conv to helpers.conv_backward;
 # the sweep follows them to whichever module holds them.
@@ -54,13 +54,13 @@ except ImportError:  # pragma: no cover - before the split
     backward = conv
     _BACK = "conv"
 
-MODULES = ("training", "plots", "features", "architectures", "drawing", "conv", "augment", "neurons",
+MODULES = ("training", "checkpoints", "plots", "features", "architectures", "drawing", "conv", "augment", "neurons",
            "explain", "models") + (("conv_backward",) if _BACK == "conv_backward" else ())
 
 LEFT_OUT = {
     "training.pick_device": "takes no arguments",
     "training.History": "a data record filled by fit",
-    "training.CheckpointError": "an exception class",
+    "checkpoints.CheckpointError": "an exception class",
     "conv.ConvStep": "a data record returned by conv2d_steps",
     "conv.PoolStep": "a data record returned by pool2d_steps",
     "models.Recipe": "a data record; train_recipe is checked",
@@ -87,7 +87,7 @@ def opt(model):
 
 
 def saved(tmp):
-    return training.save_checkpoint(tiny().state_dict(), tmp / "m.pt")
+    return checkpoints.save_checkpoint(tiny().state_dict(), tmp / "m.pt")
 
 
 def empty_file(tmp):
@@ -117,20 +117,20 @@ CASES = {
         ("range", lambda t: (m := tiny(), training.fit(m, (X, Y), None, epochs=1, optimizer=opt(m), device="tpu")),
          V, "device"),
     ],
-    "training.load_checkpoint": [
-        ("type", lambda t: training.load_checkpoint(tiny(), 3), T, "path"),
-        ("shape", lambda t: training.load_checkpoint(arch.mini_vgg(width=5), saved(t)), V, "path"),
-        ("range", lambda t: training.load_checkpoint(tiny(), empty_file(t)), V, "path"),
+    "checkpoints.load_checkpoint": [
+        ("type", lambda t: checkpoints.load_checkpoint(tiny(), 3), T, "path"),
+        ("shape", lambda t: checkpoints.load_checkpoint(arch.mini_vgg(width=5), saved(t)), V, "path"),
+        ("range", lambda t: checkpoints.load_checkpoint(tiny(), empty_file(t)), V, "path"),
     ],
     "training.predict": [
         ("type", lambda t: training.predict(tiny(), X.numpy()), T, "images"),
         ("shape", lambda t: training.predict(tiny(), X[:0]), V, "images"),
         ("range", lambda t: training.predict(tiny(), X, batch_size=-1), V, "batch_size"),
     ],
-    "training.save_checkpoint": [
-        ("type", lambda t: training.save_checkpoint(tiny(), t / "m.pt"), T, "state_dict"),
-        ("shape", lambda t: training.save_checkpoint({"w": [1.0]}, t / "m.pt"), T, "state_dict"),
-        ("range", lambda t: training.save_checkpoint(tiny().state_dict(), t), V, "path"),
+    "checkpoints.save_checkpoint": [
+        ("type", lambda t: checkpoints.save_checkpoint(tiny(), t / "m.pt"), T, "state_dict"),
+        ("shape", lambda t: checkpoints.save_checkpoint({"w": [1.0]}, t / "m.pt"), T, "state_dict"),
+        ("range", lambda t: checkpoints.save_checkpoint(tiny().state_dict(), t), V, "path"),
     ],
     "training.set_seed": [
         ("type", lambda t: training.set_seed("3"), T, "seed"),
@@ -165,6 +165,13 @@ CASES = {
         ("type", lambda t: plots.show_channels(np.full((4, 4, 3), "a")), T, "photo"),
         ("shape", lambda t: plots.show_channels(np.zeros((4, 4))), V, "photo"),
         ("range", lambda t: plots.show_channels(np.zeros((0, 4, 3))), V, "photo"),
+    ],
+    "plots.LivePlot": [
+        ("type", lambda t: plots.LivePlot(title=3), T, "title"),
+        ("shape", lambda t: training.fit(tiny(), (X, Y), None, epochs=1, optimizer=opt(tiny()), progress=False,
+                                         callbacks=plots.LivePlot()), T, "callbacks"),
+        ("range", lambda t: training.fit(tiny(), (X, Y), None, epochs=1, optimizer=opt(tiny()), progress=False,
+                                         callbacks=[object()]), T, "callbacks"),
     ],
     "plots.plot_history": [
         ("type", lambda t: plots.plot_history("history"), T, "history"),
@@ -419,10 +426,10 @@ CASES = {
         ("shape", lambda t: models.one_cycle([0.1], 3), T, "max_lr"),
         ("range", lambda t: models.one_cycle(0.1, 0), V, "epochs"),
     ],
-    "models.train_recipe": [
-        ("type", lambda t: models.train_recipe("recipe", (X, Y)), T, "recipe"),
-        ("shape", lambda t: models.train_recipe(models.MNIST_RECIPE, (X, Y[:1])), V, "train"),
-        ("range", lambda t: models.train_recipe(models.MNIST_RECIPE, (X, Y), seed=-1), V, "seed"),
+    "training.train_recipe": [
+        ("type", lambda t: training.train_recipe("recipe", (X, Y)), T, "recipe"),
+        ("shape", lambda t: training.train_recipe(models.MNIST_RECIPE, (X, Y[:1])), V, "train"),
+        ("range", lambda t: training.train_recipe(models.MNIST_RECIPE, (X, Y), seed=-1), V, "seed"),
     ],
 }
 
@@ -454,19 +461,8 @@ for _name, _args in _ARCH.items():
         ("range", _with(_name, 0, 0), V, _first),
     ]
 
-# Cases that fail today in modules outside this file's author's reach; each turns into a
-# failure (strict xfail) once its module is fixed, and is then removed from here.
-_CONV = "helpers.conv (not editable in this change)"
-_AUG = "helpers.augment (not editable in this change)"
-_MOD = "helpers.models (not editable in this change)"
+# Known gaps, each a strict xfail with its reason (empty: every case passes today).
 NOT_YET = {
-    "models.adamw[type0]": f"lr is only used when the optimizer is built; {_MOD}",
-    "models.adamw[shape1]": f"lr is only used when the optimizer is built; {_MOD}",
-    "models.adamw[range2]": f"lr is only used when the optimizer is built; {_MOD}",
-    "models.count_parameters[range2]": f"trainable_only is not checked; {_MOD}",
-    "models.one_cycle[type0]": f"max_lr is only used when the scheduler is built; {_MOD}",
-    "models.one_cycle[shape1]": f"max_lr is only used when the scheduler is built; {_MOD}",
-    "models.one_cycle[range2]": f"epochs is only used when the scheduler is built; {_MOD}",
 }
 
 

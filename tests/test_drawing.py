@@ -135,8 +135,8 @@ def test_widget_classifies_a_drawing_and_clears():
     model = Spy()
     box = draw_digit_widget(model, mean=0.5, std=0.25)
     assert "cnn-draw-digit" in box._dom_classes
-    assert "cnn-draw-canvas" in box.canvas._dom_classes
-    assert box.canvas.sync_image_data
+    assert "cnn-draw-canvas" in box.controls["canvas"]._dom_classes
+    assert box.controls["canvas"].sync_image_data
     canvas = np.zeros((280, 280, 4), np.uint8)
     canvas[50:230, 130:150, 3] = 255  # a "1"
     probs = box.classify(canvas)

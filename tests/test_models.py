@@ -124,7 +124,8 @@ def test_standardization_constants_match_the_training_split():
 
 
 def test_train_recipe_runs_the_whole_schedule_and_learns():
-    from helpers.models import adamw, one_cycle, train_recipe
+    from helpers.models import adamw, one_cycle
+    from helpers.training import train_recipe
 
     torch.manual_seed(0)
     x = torch.randn(512, 1, 28, 28)

@@ -11,20 +11,19 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import training
+from helpers import plots, training
+from helpers.plots import LivePlot
 from helpers.data import load_mnist
 from helpers.training import (
     History,
     evaluate,
     fit,
-    load_checkpoint,
     pick_device,
     predict,
-    save_checkpoint,
     set_seed,
     to_tensors,
 )
-from helpers.training import CheckpointError
+from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +284,7 @@ def test_live_plot_outside_a_notebook_is_quiet(mnist_small):
     (x, y), val = mnist_small
     model = small_mlp()
     n_before = len(plt.get_fignums())
-    fit(model, (x[:128], y[:128]), val, epochs=2, live_plot=True, progress=False, device="cpu",
+    fit(model, (x[:128], y[:128]), val, epochs=2, callbacks=[LivePlot()], progress=False, device="cpu",
         optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
     assert len(plt.get_fignums()) == n_before
 
@@ -305,16 +304,42 @@ def test_live_plot_updates_one_display_in_place(mnist_small, monkeypatch):
         events.append(("display", id(fig), len(fig.axes[0].lines[0].get_xdata())))
         return Handle()
 
-    monkeypatch.setattr(training, "_in_notebook_kernel", lambda: True)
+    monkeypatch.setattr(plots, "_in_notebook_kernel", lambda: True)
     monkeypatch.setattr(IPython.display, "display", fake_display)
     n_before = len(plt.get_fignums())
     model = small_mlp()
-    fit(model, (x[:128], y[:128]), val, epochs=3, live_plot=True, progress=False, device="cpu",
+    fit(model, (x[:128], y[:128]), val, epochs=3, callbacks=[LivePlot()], progress=False, device="cpu",
         optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
     assert [e[0] for e in events] == ["display", "update", "update"]
     assert len({e[1] for e in events}) == 1  # the same figure every time
     assert [e[2] for e in events] == [1, 2, 3]  # with one more point per epoch
     assert len(plt.get_fignums()) == n_before  # closed afterwards
+
+
+def test_callbacks_hear_every_epoch_and_are_closed_even_after_an_error(mnist_small):
+    (x, y), val = mnist_small
+    seen = []
+
+    class Recorder:
+        def on_epoch_end(self, history, *, epochs):
+            seen.append((history.epochs[-1], epochs))
+            if len(seen) == 2:
+                raise RuntimeError("stop here")
+
+        def close(self):
+            seen.append("closed")
+
+    model = small_mlp()
+    with pytest.raises(RuntimeError, match="stop here"):
+        fit(model, (x[:64], y[:64]), val, epochs=3, callbacks=[Recorder()], progress=False, device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
+    assert seen == [(1, 3), (2, 3), "closed"]
+    with pytest.raises(TypeError, match="callbacks"):
+        fit(model, (x[:64], y[:64]), val, epochs=1, callbacks=[object()], progress=False, device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
+    with pytest.raises(TypeError, match="callbacks"):
+        fit(model, (x[:64], y[:64]), val, epochs=1, callbacks=LivePlot(), progress=False, device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
 
 
 # --------------------------------------------------------------------------- bad input

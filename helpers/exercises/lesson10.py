@@ -29,8 +29,8 @@ from helpers.exercises.core import (
     failed,
     passed,
 )
-from helpers.models import FASHION_RECIPE, Recipe, adamw, one_cycle, train_recipe
-from helpers.training import evaluate, pick_device, to_tensors
+from helpers.models import FASHION_RECIPE, Recipe, adamw, one_cycle
+from helpers.training import evaluate, pick_device, to_tensors, train_recipe
 
 # --------------------------------------------------------------------------- #
 # The challenge: build and train a Fashion-MNIST classifier

@@ -1,0 +1,138 @@
+"""The dependency graph of ``helpers`` is visible and one-way.
+
+Every import of another ``helpers`` module sits at the top of its module (an import
+inside a function hides a dependency), no module imports itself back through others (no
+cycle), and no module imports one above it in the layering
+
+    data → conv → models → training → plots / widgets / animation / explain → exercises
+
+(modules in one layer may use each other; see LAYER below for where each one sits).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HELPERS = ROOT / "helpers"
+
+# Lower layers never import higher ones.
+LAYER = {
+    "helpers": 0, "helpers.validate": 0, "helpers.datasets": 0, "helpers.fetch": 0, "helpers.data": 0,
+    "helpers.conv_core": 1, "helpers.conv": 1, "helpers.conv_backward": 1, "helpers.augment": 1, "helpers.figures": 1,
+    "helpers.architectures": 2, "helpers.models": 2,
+    "helpers.checkpoints": 3, "helpers.training": 3, "helpers.system": 3,
+    "helpers.plots": 4, "helpers.animation": 4, "helpers.widgets": 4, "helpers.conv_widgets": 4,
+    "helpers.mlp_widgets": 4, "helpers.descent": 4, "helpers.neurons": 4, "helpers.features": 4,
+    "helpers.drawing": 4, "helpers.explain": 4, "helpers.explain_widgets": 4,
+    "helpers.block_diagrams": 4, "helpers.receptive_field": 4, "helpers.kernel_learning": 4,
+    "helpers.ingredients": 4, "helpers.robustness": 4,
+}
+EXERCISES = 5  # helpers.exercises and everything in it
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(HELPERS.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def layer(name: str) -> int:
+    if name == "helpers.exercises" or name.startswith("helpers.exercises."):
+        return EXERCISES
+    return LAYER[name]
+
+
+def imports(path: Path, known: set[str]) -> tuple[set[str], list[tuple[int, str]]]:
+    """(helpers modules imported at the top, [(line, module) imported inside a def or class])."""
+    top: set[str] = set()
+    inner: list[tuple[int, str]] = []
+
+    def resolve(name: str) -> str | None:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    def visit(node: ast.AST, nested: bool, type_only: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            only_types = type_only or (isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test))
+            if isinstance(child, (ast.Import, ast.ImportFrom)) and not only_types:
+                if isinstance(child, ast.ImportFrom):
+                    base = ("helpers." if child.level else "") + (child.module or "")
+                    names = [f"{base}.{a.name}".strip(".") for a in child.names] + [base]
+                else:
+                    names = [a.name for a in child.names]
+                targets = {resolve(n) for n in names if n.startswith("helpers")} - {None, "helpers"}
+                for target in sorted(targets):
+                    (inner.append((child.lineno, target)) if nested else top.add(target))
+            deeper = nested or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+            visit(child, deeper, only_types)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False, False)
+    return top, inner
+
+
+MODULES = modules()
+GRAPH = {name: imports(path, set(MODULES)) for name, path in MODULES.items()}
+
+
+def test_every_module_has_a_layer():
+    missing = [name for name in MODULES if not name.startswith("helpers.exercises") and name not in LAYER]
+    assert not missing, f"give these modules a place in LAYER: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_imports_of_the_course_sit_at_the_top(name):
+    _, inner = GRAPH[name]
+    assert not inner, f"{name}: imports inside functions hide the dependency graph: {inner}"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_imports_a_layer_above_it(name):
+    top, inner = GRAPH[name]
+    above = sorted(t for t in top | {t for _, t in inner}
+                   if layer(t) > layer(name) and not t.startswith(name + "."))
+    assert not above, f"{name} (layer {layer(name)}) imports higher layers: {[(t, layer(t)) for t in above]}"
+
+
+def test_there_is_no_import_cycle():
+    edges = {name: {t for t in top | {t for _, t in inner} if t != name} for name, (top, inner) in GRAPH.items()}
+    # A package's __init__ importing its own submodules is how packages work, not a cycle.
+    edges = {n: {t for t in ts if not t.startswith(n + ".")} for n, ts in edges.items()}
+    state: dict[str, int] = {}
+
+    def walk(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                raise AssertionError("import cycle: " + " → ".join(path[path.index(nxt):] + [nxt]))
+            if not state.get(nxt):
+                walk(nxt, path + [nxt])
+        state[node] = 2
+
+    for start in sorted(edges):
+        if not state.get(start):
+            walk(start, [start])
+
+
+def test_the_checks_catch_what_they_claim(tmp_path):
+    fake = tmp_path / "m.py"
+    fake.write_text("from helpers.training import fit\n\ndef f():\n    from helpers.plots import plot_history\n"
+                    "if TYPE_CHECKING:\n    from helpers.exercises import core\n")
+    top, inner = imports(fake, set(MODULES))
+    assert top == {"helpers.training"} and inner == [(4, "helpers.plots")]
+
+
+def test_the_package_docstring_lists_every_module():
+    import helpers
+
+    listed = set(__import__("re").findall(r"``(helpers\.\w+)``", helpers.__doc__))
+    top_level = {name for name in MODULES if name.count(".") == 1}
+    assert top_level - listed == set(), f"add to helpers/__init__.py's list: {sorted(top_level - listed)}"
+    assert listed - top_level == set(), f"listed but missing: {sorted(listed - top_level)}"
