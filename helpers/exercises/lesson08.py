@@ -1,4 +1,4 @@
-"""Exercises for lesson 08 (learning the filters).
+"""Exercises for lesson 08 (Learning the filters).
 
 q1 writes the kernel gradient of one 3 × 3 convolution with loops; q2 predicts where max
 pooling sends its gradient; q3 learns another kernel (Sobel-y) by gradient descent; q4
