@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +36,8 @@ NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "solutions"
 from helpers.exercises.core import CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, Exercise
 from helpers.exercises.progress import PROGRESS_ENV_VAR
-from tools.notebook_exec import current_env_kernel_manager, write_atomic
+from tools import notebook_exec
+from tools.notebook_exec import write_atomic
 
 IMPORT_RE = re.compile(
     r"^\s*(?:from\s+helpers\.exercises\s+import\s+(lesson\w+)(?:\s+as\s+(\w+))?"
@@ -119,30 +118,19 @@ class Report:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, log: Path, timeout: int) -> str | None:
     """Run ``nb`` in ``cwd`` with checks logged to ``log``; return an error text or None."""
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    saved = {k: os.environ.get(k) for k in (CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, PROGRESS_ENV_VAR)}
-    os.environ[CHECK_LOG_ENV_VAR] = str(log)
     # Solved copies are not a student's work: their checks stay out of the progress file.
-    os.environ[PROGRESS_ENV_VAR] = str(log.with_name(log.name + ".progress"))
-    os.environ.pop(REVEAL_ENV_VAR, None)
+    env = {CHECK_LOG_ENV_VAR: str(log), PROGRESS_ENV_VAR: str(log.with_name(log.name + ".progress")),
+           REVEAL_ENV_VAR: None}
     try:
-        client = NotebookClient(nb, timeout=timeout, km=current_env_kernel_manager(),
-                                resources={"metadata": {"path": str(cwd)}})
         # The kernel's own start-up chatter (not cell output) would only clutter the log.
-        client.execute(stderr=subprocess.DEVNULL)
+        notebook_exec.execute(nb, cwd, timeout=timeout, env=env, quiet_kernel=True)
     except CellExecutionError as exc:
         lines = str(exc).strip().splitlines()
         return "a cell raised an error: " + " | ".join(lines[-3:])
     except Exception as exc:  # noqa: BLE001 - kernel death, time-out: report, go on
         return f"execution stopped: {type(exc).__name__}: {exc}"
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return None
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import nbformat
 
-from tools.notebook_exec import current_env_kernel_manager, write_atomic
+from tools import notebook_exec
+from tools.notebook_exec import write_atomic
 
 CHECK_TAG = "nbval-check-output"  # the cell tag nbval reads: students never see it in the code
 # Cell metadata worth keeping: slides, exercise tags, and nothing a front end adds by itself.
@@ -92,13 +93,7 @@ def problems(path: Path) -> list[str]:
 
 def execute(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
     """Execute a notebook in its own folder with the current Python's kernel."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, km=current_env_kernel_manager(),
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
-    return nb
+    return notebook_exec.execute(nbformat.read(path, as_version=4), path.parent, timeout=timeout)
 
 
 def main(argv=None) -> int:
