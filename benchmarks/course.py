@@ -1,28 +1,29 @@
 """The cost of running the course: execute every lesson as CI does, one at a time.
 
-Each notebook is executed top to bottom with nbclient in a fresh kernel of the project
-environment (the ``python3`` kernel, started with this interpreter), with the
-notebook's folder as working directory, exactly as ``jupyter nbconvert --execute``
-would. Nothing is written back to the notebook.
+Each notebook is executed top to bottom by the course's one notebook executor
+(``tools.notebook_exec.execute``: a fresh kernel of this very Python, the notebook's
+folder as working directory, the first error stops it). Nothing is written back to the
+notebook.
 
 For each notebook we record the wall time (kernel start to kernel shutdown) and the
 kernel's peak resident memory. On Linux the peak is the kernel process's ``VmHWM``
 (its resident-set high-water mark, from /proc/<pid>/status), read after every cell
-while the kernel is alive; since the mark only ever rises, the last reading is the
-peak of the whole run. Elsewhere, psutil's RSS is sampled after every cell instead.
+while the kernel is alive (the executor's ``after_cell`` hook hands over the kernel's
+pid); since the mark only ever rises, the last reading is the peak of the whole run.
+Elsewhere, psutil's RSS is sampled after every cell instead.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from tools import notebook_exec
 
 __all__ = ["kernel_peak_rss_mb", "execute_notebook", "run_course", "find_notebooks"]
 
@@ -44,8 +45,8 @@ def kernel_peak_rss_mb(pid: int) -> float | None:
         return None
 
 
-def execute_notebook(path: str | Path, *, kernel_name: str = "python3", timeout: int = 900) -> dict[str, Any]:
-    """Execute one notebook in a fresh kernel; return seconds, peak_rss_mb, ok, error.
+def execute_notebook(path: str | Path, *, timeout: int = 900) -> dict[str, Any]:
+    """Execute one notebook in a fresh kernel; return seconds, peak_rss_mb, ok, error, cells.
 
     timeout: seconds allowed per cell.
     """
@@ -54,29 +55,18 @@ def execute_notebook(path: str | Path, *, kernel_name: str = "python3", timeout:
         raise ValueError(f"path: expected an existing .ipynb file, got {path}")
     nb = nbformat.read(path, as_version=4)
     peak: list[float] = []
-    client: NotebookClient
 
-    def after_cell(**kwargs: Any) -> None:
-        km = client.km
-        pid = getattr(getattr(km, "provisioner", None), "pid", None) if km is not None else None
-        if pid:
-            mb = kernel_peak_rss_mb(pid)
-            if mb is not None:
-                peak.append(mb)
+    def after_cell(index: int, cell: Any, pid: int | None) -> None:
+        mb = kernel_peak_rss_mb(pid) if pid else None
+        if mb is not None:
+            peak.append(mb)
 
-    client = NotebookClient(
-        nb,
-        kernel_name=kernel_name,
-        timeout=timeout,
-        resources={"metadata": {"path": str(path.parent)}},
-        on_cell_executed=after_cell,
-    )
     error = None
     t0 = time.perf_counter()
     try:
         # The kernel's own stderr (start-up warnings) is dropped; failures still surface
         # as exceptions from the cells or a dead kernel.
-        client.execute(stderr=subprocess.DEVNULL)
+        notebook_exec.execute(nb, path.parent, timeout=timeout, quiet_kernel=True, after_cell=after_cell)
     except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError, AssertionError) as exc:
         # (nbclient raises AssertionError/RuntimeError when the kernel vanishes mid-run)
         text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
@@ -114,7 +104,7 @@ def _summary(per: dict[str, dict[str, Any]], expected: int) -> dict[str, Any]:
     }
 
 
-def run_course(notebook_dir: str | Path, *, kernel_name: str = "python3", log=print,
+def run_course(notebook_dir: str | Path, *, log=print,
                on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Execute every notebook of ``notebook_dir`` one after the other.
 
@@ -126,7 +116,7 @@ def run_course(notebook_dir: str | Path, *, kernel_name: str = "python3", log=pr
     per: dict[str, dict[str, Any]] = {}
     for nb_path in notebooks:
         log(f"  executing {nb_path.name} ...")
-        result = execute_notebook(nb_path, kernel_name=kernel_name)
+        result = execute_notebook(nb_path)
         log(f"    {result['seconds']:.1f} s, peak {result['peak_rss_mb']} MiB" + ("" if result["ok"] else f", FAILED: {result['error']}"))
         per[nb_path.name] = result
         if on_progress is not None:
