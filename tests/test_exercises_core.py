@@ -551,9 +551,10 @@ def test_exit_in_student_code_fails_the_check_and_stop_propagates():
 
 
 def test_an_unwritable_check_log_never_makes_check_fail(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNN_COURSE_CHECK_LOG", str(tmp_path / "no-such-folder" / "log.jsonl"))
+    monkeypatch.setenv("CNN_COURSE_CHECK_LOG", str(tmp_path))  # a folder: cannot be appended to
     ex = _fn_exercise()
     assert ex.check(lambda x: x).status == "passed"
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("answer", [float("nan"), np.float32("nan"), np.array([1.0, np.nan]), [0.5, float("nan")]])

@@ -10,7 +10,8 @@ import pytest
 
 from helpers.exercises import lesson01, progress
 from helpers.exercises.course import course_progress, lesson_modules
-from helpers.exercises.progress import PROGRESS_ENV_VAR, best_results, lesson_of, progress_file, record
+from helpers.exercises.progress import (PROGRESS_ENV_VAR, append_json_line, best_results, lesson_of,
+                                        progress_file, record)
 
 
 @pytest.fixture
@@ -82,6 +83,16 @@ def test_recording_never_makes_a_check_fail(tmp_path, monkeypatch):
     monkeypatch.setenv(PROGRESS_ENV_VAR, str(blocker / "progress.jsonl"))  # its parent is a file
     assert lesson01.q1.check(255).ok
     assert record("helpers.exercises.lesson01", "q1", "passed") is False
+
+
+def test_json_lines_are_appended_whole_into_a_folder_made_for_them(tmp_path):
+    target = tmp_path / "new" / "folder" / "log.jsonl"
+    assert append_json_line(target, {"a": 1}) is True
+    assert append_json_line(target, {"b": "é"}) is True
+    assert [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()] == [{"a": 1}, {"b": "é"}]
+    assert append_json_line(tmp_path, {"a": 1}) is False  # a folder: never raises, says it did not write
+    assert append_json_line(tmp_path / "x.jsonl", {"not json": object()}) is False
+    assert not (tmp_path / "x.jsonl").exists()
 
 
 def test_unreadable_lines_are_skipped(log):

@@ -66,6 +66,7 @@ from helpers.exercises.result import (  # noqa: F401 - re-exported API
     unattempted,
 )
 from helpers.exercises.display import show_hint, show_result, show_solution
+from helpers.exercises.progress import append_json_line
 from helpers.exercises.progress import record as record_progress
 from helpers.exercises.templates import _any_template, is_template  # noqa: F401 - re-exported API
 
@@ -291,16 +292,9 @@ class Exercise:
 def _log_check(ex: Exercise, result: Result) -> None:
     """Append one JSON line per check to $CNN_COURSE_CHECK_LOG (used by ``make solutions``)."""
     path = os.environ.get(CHECK_LOG_ENV_VAR)
-    if not path:
-        return
-    import json
-
-    try:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"exercise": ex.name, "module": getattr(ex, "module", None),
-                                 "status": result.status, "message": result.message}) + "\n")
-    except Exception:  # noqa: BLE001 - logging can never make a check fail
-        pass
+    if path:
+        append_json_line(path, {"exercise": ex.name, "module": getattr(ex, "module", None),
+                                "status": result.status, "message": result.message})
 
 
 def list_exercises(module: types.ModuleType) -> list[Exercise]:

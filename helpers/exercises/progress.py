@@ -45,15 +45,16 @@ def lesson_of(module: str | None) -> str | None:
     return None
 
 
-def record(module: str | None, exercise: str, status: str, *, path: Path | None = None) -> bool:
-    """Append one check result; returns whether it was written. Never raises."""
+def append_json_line(path: Path | str, item: dict) -> bool:
+    """Append ``item`` to ``path`` as one JSON line in a single ``O_APPEND`` write.
+
+    Creates the folder and the file when missing. Returns whether it was written; never
+    raises (recording can never make a check fail). Used for the progress file and for
+    the check log of ``make solutions`` (:func:`helpers.exercises.core.Exercise.check`).
+    """
     try:
-        lesson = lesson_of(module)
-        if lesson is None or status not in _RANK:
-            return False
-        target = path if path is not None else progress_file()
-        line = json.dumps({"lesson": lesson, "exercise": str(exercise), "status": status,
-                           "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n"
+        target = Path(path)
+        line = json.dumps(item) + "\n"
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
@@ -61,8 +62,21 @@ def record(module: str | None, exercise: str, status: str, *, path: Path | None 
         finally:
             os.close(fd)
         return True
+    except Exception:  # noqa: BLE001 - recording can never make a check fail
+        return False
+
+
+def record(module: str | None, exercise: str, status: str, *, path: Path | None = None) -> bool:
+    """Append one check result; returns whether it was written. Never raises."""
+    try:
+        lesson = lesson_of(module)
+        if lesson is None or status not in _RANK:
+            return False
+        target = path if path is not None else progress_file()
     except Exception:  # noqa: BLE001 - recording progress can never make a check fail
         return False
+    return append_json_line(target, {"lesson": lesson, "exercise": str(exercise), "status": status,
+                                     "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
 
 def best_results(path: Path | None = None) -> dict[tuple[str, str], tuple[str, int]]:
