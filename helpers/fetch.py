@@ -240,45 +240,12 @@ def fetch(
             raise ValueError(f"datasets: unknown data set {key!r}; expected one of {sorted(registry)}")
         ds = registry[key]
         remove_stale_parts(root / ds.key)
-        missing: list[DataFile] = []
-        for spec in ds.files.values():
-            target = file_path(root, ds, spec)
-            if target.is_file():
-                digest = sha256_file(target)
-                if digest == spec.sha256:
-                    report.present.append(f"{ds.key}/{spec.name}")
-                    continue
-                msg = (f"{ds.key}/{spec.name}: corrupted or truncated (sha256 {digest[:12]}…, "
-                       f"expected {spec.sha256[:12]}…); removed, fetching it again")
-                log(msg)
-                report.rejected.append(msg)
-                target.unlink()
-                cache_path(root, ds, spec).unlink(missing_ok=True)
-            missing.append(spec)
+        missing = _files_to_fetch(ds, root, report, log)
         for source in sources:
             if not missing:
                 break
-            if not source.applies(ds):
-                continue
-            log(f"{ds.title}: looking for {len(missing)} file(s) in {source.name}")
-            with tempfile.TemporaryDirectory(prefix="cnn-course-fetch-") as tmp:
-                candidates = source.provide(ds, missing, Path(tmp), log)
-                still = []
-                for spec in missing:
-                    cand = candidates.get(spec.name)
-                    if cand is None:
-                        still.append(spec)
-                        continue
-                    problem = _install_candidate(cand, file_path(root, ds, spec), spec)
-                    if problem:
-                        msg = f"{ds.key}/{spec.name} from {source.name}: rejected, {problem}"
-                        log("  " + msg)
-                        report.rejected.append(msg)
-                        still.append(spec)
-                    else:
-                        log(f"  {ds.key}/{spec.name}: verified (sha256 OK), from {source.name}")
-                        report.fetched[f"{ds.key}/{spec.name}"] = source.name
-                missing = still
+            if source.applies(ds):
+                missing = _fetch_from(source, ds, missing, root, report, log)
         if missing:
             report.missing += [f"{ds.key}/{s.name}" for s in missing]
             if ds.fetch_hint:
@@ -293,6 +260,50 @@ def fetch(
             + "\nthen run `python -m helpers.data fetch` again to verify them."
         )
     return report
+
+
+def _files_to_fetch(ds: Dataset, root: Path, report: FetchReport, log: Log) -> list[DataFile]:
+    """Source a): the files of ``ds`` not in the data folder yet, or there but corrupted (removed)."""
+    missing: list[DataFile] = []
+    for spec in ds.files.values():
+        target = file_path(root, ds, spec)
+        if target.is_file():
+            digest = sha256_file(target)
+            if digest == spec.sha256:
+                report.present.append(f"{ds.key}/{spec.name}")
+                continue
+            msg = (f"{ds.key}/{spec.name}: corrupted or truncated (sha256 {digest[:12]}…, "
+                   f"expected {spec.sha256[:12]}…); removed, fetching it again")
+            log(msg)
+            report.rejected.append(msg)
+            target.unlink()
+            cache_path(root, ds, spec).unlink(missing_ok=True)
+        missing.append(spec)
+    return missing
+
+
+def _fetch_from(source: Source, ds: Dataset, missing: list[DataFile], root: Path, report: FetchReport,
+                log: Log) -> list[DataFile]:
+    """Ask ``source`` for the ``missing`` files, install those that verify; return the ones still missing."""
+    log(f"{ds.title}: looking for {len(missing)} file(s) in {source.name}")
+    still = []
+    with tempfile.TemporaryDirectory(prefix="cnn-course-fetch-") as tmp:
+        candidates = source.provide(ds, missing, Path(tmp), log)
+        for spec in missing:
+            cand = candidates.get(spec.name)
+            if cand is None:
+                still.append(spec)
+                continue
+            problem = _install_candidate(cand, file_path(root, ds, spec), spec)
+            if problem:
+                msg = f"{ds.key}/{spec.name} from {source.name}: rejected, {problem}"
+                log("  " + msg)
+                report.rejected.append(msg)
+                still.append(spec)
+            else:
+                log(f"  {ds.key}/{spec.name}: verified (sha256 OK), from {source.name}")
+                report.fetched[f"{ds.key}/{spec.name}"] = source.name
+    return still
 
 
 def verify(datasets: Iterable[str] = ("mnist", "fashion-mnist"), *, root: Path | str | None = None,

@@ -160,6 +160,92 @@ def _flip_last2(a: np.ndarray) -> np.ndarray:
     return a[..., ::-1, ::-1]
 
 
+def _not_the_array_wanted(answer: Any, exp: np.ndarray, name: str, kind: str) -> Result | None:
+    """A failure when ``answer`` is not an array or tensor of the ``kind`` wanted, else None."""
+    want = {"numpy": "a numpy array", "torch": "a torch.Tensor", "any": "an array or tensor"}[kind]
+    if not (isinstance(answer, np.ndarray) or _is_tensor(answer)):
+        extra = ""
+        if isinstance(answer, (list, tuple)):
+            extra = " Wrap it: `np.array(...)`." if kind != "torch" else " Wrap it: `torch.tensor(...)`."
+        return failed(f"`{name}` should be {want} of shape {fmt(exp.shape)}, got {_describe(answer)}.{extra}")
+    if kind == "numpy" and _is_tensor(answer):
+        return failed(f"`{name}` should be a numpy array, got a torch.Tensor. Convert it with `.numpy()`.")
+    if kind == "torch" and isinstance(answer, np.ndarray):
+        return failed(f"`{name}` should be a torch.Tensor, got a numpy array. Convert it with `torch.from_numpy(...)`.")
+    return None
+
+
+def _not_comparable(got: np.ndarray, exp: np.ndarray, name: str, check_dtype: bool) -> Result | None:
+    """A failure when ``got`` has the wrong shape or dtype, or holds no numbers, else None."""
+    if got.shape != exp.shape:
+        return failed(check_shape(got.shape, exp.shape, name=f"{name}.shape").message)
+    if check_dtype and got.dtype != exp.dtype:
+        return failed(f"`{name}` should have dtype {exp.dtype}, got {got.dtype}.")
+    if not (got.dtype == np.bool_ or exp.dtype == np.bool_ or np.issubdtype(got.dtype, np.number)):
+        return failed(f"`{name}` should hold numbers, got dtype {got.dtype}.")
+    return None
+
+
+def _dtype_mistake(got: np.ndarray, exp: np.ndarray, g: np.ndarray, e: np.ndarray) -> str | None:
+    """What the answer's integer dtype did to the values (uint8 wrap-around, fractions cut off), if anything."""
+    # uint8 wrap-around: the student's uint8 values equal the true values modulo 256.
+    if got.dtype == np.uint8 and (e < 0).any() | (e > 255).any():
+        if np.allclose(np.mod(np.round(e), 256), g, atol=0.5):
+            return (" The values wrapped around: uint8 arithmetic works modulo 256. "
+                    "Convert to a wider type first, e.g. `.astype(np.int16)` or `.astype(np.float32)`.")
+        return (" Your array is uint8, which cannot hold the expected values outside 0..255; "
+                "convert to a wider type first.")
+    if np.issubdtype(got.dtype, np.integer) and np.issubdtype(exp.dtype, np.floating):
+        if np.allclose(np.trunc(e), g) or np.allclose(np.floor(e), g) or np.allclose(np.round(e), g):
+            return (f" Your dtype is {got.dtype}, so the fractions were cut off; "
+                    "use floats (e.g. `/` instead of `//`, or `.astype(np.float32)`).")
+    return None
+
+
+def _scale_mistake(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> str | None:
+    """Every value the same multiple of the expected one (the sign flipped, a scale factor), if so."""
+    nz = np.abs(e) > atol
+    if nz.sum() >= 2 and np.allclose(g[~nz], 0, atol=atol * 10):
+        ratios = g[nz] / e[nz]
+        k = float(np.median(ratios))
+        if abs(k - 1) > rtol and np.allclose(ratios, k, rtol=1e-3):
+            if math.isclose(k, -1, rel_tol=1e-3):
+                return " Every value has the wrong sign."
+            return f" Every value is {fmt(k)} times the expected one: a missing or extra scale factor?"
+    return None
+
+
+def _pattern_mistake(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> str | None:
+    """A named pattern in the differences of two finite float arrays (offset, scale, flip, transpose, order)."""
+    if g.size <= 1:
+        return None
+    c = float((g - e).mean())
+    if abs(c) > atol and np.allclose(g - e, c, rtol=0, atol=atol + rtol * float(np.abs(e).max())):
+        return (f" Every value is off by the same amount ({fmt(c)}): "
+                "did you forget (or double) the bias, or an offset such as the mean?")
+    scaled = _scale_mistake(g, e, rtol, atol)
+    if scaled:
+        return scaled
+    if g.ndim >= 2 and np.allclose(g, _flip_last2(e), rtol=rtol, atol=atol):
+        return (" It looks flipped upside down and left to right "
+                "(a flipped kernel: convolution versus cross-correlation?).")
+    if g.ndim >= 2 and g.shape[-1] == g.shape[-2] and np.allclose(g, np.swapaxes(e, -1, -2), rtol=rtol, atol=atol):
+        return " It looks transposed (rows and columns swapped)."
+    if np.allclose(np.sort(g.ravel()), np.sort(e.ravel()), rtol=rtol, atol=atol):
+        return " The right values are there but in the wrong places (an axis order or reshape problem?)."
+    return None
+
+
+def _first_difference(got: np.ndarray, exp: np.ndarray, g: np.ndarray, e: np.ndarray, close: np.ndarray) -> str:
+    """Where the first wrong value sits, what it should be, and the largest difference."""
+    fin = np.isfinite(g) & np.isfinite(e)
+    idx = tuple(int(i) for i in np.argwhere(~close)[0])
+    where = fmt(idx) if g.ndim else "()"
+    worst = float(np.nanmax(np.abs((g - e)[fin]))) if fin.any() else float("nan")
+    return (f"First difference at index {where}: expected {fmt(exp[idx].item())}, got {fmt(got[idx].item())}. "
+            f"Largest difference: {fmt(worst)}.")
+
+
 def check_array(
     answer: Any,
     expected: Any,
@@ -184,80 +270,27 @@ def check_array(
     if kind not in ("numpy", "torch", "any"):
         raise ValueError(f"kind must be 'numpy', 'torch' or 'any', got {kind!r}")
     exp = _to_numpy(expected)
-    want = {"numpy": "a numpy array", "torch": "a torch.Tensor", "any": "an array or tensor"}[kind]
-    is_arr = isinstance(answer, np.ndarray) or _is_tensor(answer)
-    if not is_arr:
-        extra = ""
-        if isinstance(answer, (list, tuple)):
-            extra = " Wrap it: `np.array(...)`." if kind != "torch" else " Wrap it: `torch.tensor(...)`."
-        return failed(f"`{name}` should be {want} of shape {fmt(exp.shape)}, got {_describe(answer)}.{extra}")
-    if kind == "numpy" and _is_tensor(answer):
-        return failed(f"`{name}` should be a numpy array, got a torch.Tensor. Convert it with `.numpy()`.")
-    if kind == "torch" and isinstance(answer, np.ndarray):
-        return failed(f"`{name}` should be a torch.Tensor, got a numpy array. Convert it with `torch.from_numpy(...)`.")
-    got = _to_numpy(answer)
-    if got.shape != exp.shape:
-        r = check_shape(got.shape, exp.shape, name=f"{name}.shape")
-        return failed(r.message)
-    if check_dtype and got.dtype != exp.dtype:
-        return failed(f"`{name}` should have dtype {exp.dtype}, got {got.dtype}.")
-    if got.dtype == np.bool_ or exp.dtype == np.bool_:
-        g, e = got.astype(np.float64), exp.astype(np.float64)
-    elif not (np.issubdtype(got.dtype, np.number)):
-        return failed(f"`{name}` should hold numbers, got dtype {got.dtype}.")
-    else:
-        g, e = got.astype(np.float64), exp.astype(np.float64)
-    n = g.size
+    wrong = _not_the_array_wanted(answer, exp, name, kind)
+    got = _to_numpy(answer) if wrong is None else None
+    wrong = wrong or _not_comparable(got, exp, name, check_dtype)
+    if wrong is not None:
+        return wrong
+    g, e = got.astype(np.float64), exp.astype(np.float64)
     bad_g = ~np.isfinite(g)
     if bad_g.any() and not (bad_g == ~np.isfinite(e)).all():
-        nn = int(np.isnan(g).sum())
-        ni = int(np.isinf(g).sum())
-        return failed(f"`{name}` contains {nn} NaN and {ni} infinite values out of {n}: "
-                      "look for a division by zero, a log of 0 or an overflow.")
+        return failed(f"`{name}` contains {int(np.isnan(g).sum())} NaN and {int(np.isinf(g).sum())} infinite values "
+                      f"out of {g.size}: look for a division by zero, a log of 0 or an overflow.")
     close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return passed(f"`{name}` matches (shape {fmt(exp.shape)}).")
-    nbad = int((~close).sum())
-    base = f"`{name}` has {nbad} of {n} values that differ from the expected ones (tolerance rtol={fmt(rtol)}, atol={fmt(atol)})."
-    fin = np.isfinite(g) & np.isfinite(e)
-    # uint8 wrap-around: the student's uint8 values equal the true values modulo 256.
-    if got.dtype == np.uint8 and (e < 0).any() | (e > 255).any():
-        if np.allclose(np.mod(np.round(e), 256), g, atol=0.5):
-            return failed(base + " The values wrapped around: uint8 arithmetic works modulo 256. "
-                          "Convert to a wider type first, e.g. `.astype(np.int16)` or `.astype(np.float32)`.")
-        return failed(base + " Your array is uint8, which cannot hold the expected values outside 0..255; "
-                      "convert to a wider type first.")
-    if np.issubdtype(got.dtype, np.integer) and np.issubdtype(exp.dtype, np.floating):
-        if np.allclose(np.trunc(e), g) or np.allclose(np.floor(e), g) or np.allclose(np.round(e), g):
-            return failed(base + f" Your dtype is {got.dtype}, so the fractions were cut off; "
-                          "use floats (e.g. `/` instead of `//`, or `.astype(np.float32)`).")
-    d = g - e
-    if n > 1 and fin.all():
-        c = float(d.mean())
-        if abs(c) > atol and np.allclose(d, c, rtol=0, atol=atol + rtol * float(np.abs(e).max())):
-            return failed(base + f" Every value is off by the same amount ({fmt(c)}): "
-                          "did you forget (or double) the bias, or an offset such as the mean?")
-        nz = np.abs(e) > atol
-        if nz.sum() >= 2 and np.allclose(g[~nz], 0, atol=atol * 10):
-            ratios = g[nz] / e[nz]
-            k = float(np.median(ratios))
-            if abs(k - 1) > rtol and np.allclose(ratios, k, rtol=1e-3):
-                if math.isclose(k, -1, rel_tol=1e-3):
-                    return failed(base + " Every value has the wrong sign.")
-                return failed(base + f" Every value is {fmt(k)} times the expected one: a missing or extra scale factor?")
-        if g.ndim >= 2 and np.allclose(g, _flip_last2(e), rtol=rtol, atol=atol):
-            return failed(base + " It looks flipped upside down and left to right "
-                          "(a flipped kernel: convolution versus cross-correlation?).")
-        if g.ndim >= 2 and g.shape[-1] == g.shape[-2] and np.allclose(g, np.swapaxes(e, -1, -2), rtol=rtol, atol=atol):
-            return failed(base + " It looks transposed (rows and columns swapped).")
-        if np.allclose(np.sort(g.ravel()), np.sort(e.ravel()), rtol=rtol, atol=atol):
-            return failed(base + " The right values are there but in the wrong places (an axis order or reshape problem?).")
-    idx = tuple(int(i) for i in np.argwhere(~close)[0])
-    where = fmt(idx) if g.ndim else "()"
-    worst = float(np.nanmax(np.abs(d[fin]))) if fin.any() else float("nan")
-    details = (f"First difference at index {where}: expected {fmt(exp[idx].item())}, got {fmt(got[idx].item())}. "
-               f"Largest difference: {fmt(worst)}.")
-    return failed(base, details)
+    base = (f"`{name}` has {int((~close).sum())} of {g.size} values that differ from the expected ones "
+            f"(tolerance rtol={fmt(rtol)}, atol={fmt(atol)}).")
+    mistake = _dtype_mistake(got, exp, g, e)
+    if mistake is None and (np.isfinite(g) & np.isfinite(e)).all():
+        mistake = _pattern_mistake(g, e, rtol, atol)
+    if mistake is not None:
+        return failed(base + mistake)
+    return failed(base, _first_difference(got, exp, g, e, close))
 
 
 @dataclass(frozen=True)
