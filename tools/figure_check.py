@@ -195,21 +195,19 @@ def check_figure(fig: Figure, *, min_pt: float = MIN_FONT_PT) -> list[Finding]:
 # In a lesson's kernel: check every figure as it is printed, log the findings.
 # --------------------------------------------------------------------------- #
 
-def _current_cell() -> str:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return ""
-    shell = get_ipython()
-    history = shell.user_ns.get("In", []) if shell is not None else []
-    return history[-1] if history else ""
-
-
 def install(log: str | os.PathLike) -> None:
     """Check every figure printed from now on, appending findings to ``log`` (JSON lines)."""
     log = Path(log)
     original = FigureCanvasBase.print_figure
     checks: dict[int, int] = {}
+    cell = {"source": ""}  # the cell running now (its source names it in the report)
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        shell.events.register("pre_run_cell", lambda info: cell.update(source=info.raw_cell or ""))
 
     def print_figure(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
@@ -226,7 +224,7 @@ def install(log: str | os.PathLike) -> None:
             if findings:
                 title = fig._suptitle.get_text() if fig._suptitle is not None else ""
                 title = title or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-                entry = {"cell": _current_cell(), "figure": title, "findings": [asdict(f) for f in findings]}
+                entry = {"cell": cell["source"], "figure": title, "findings": [asdict(f) for f in findings]}
                 with log.open("a", encoding="utf-8") as out:
                     out.write(json.dumps(entry) + "\n")
         return result
@@ -265,8 +263,12 @@ def report(log: Path, notebooks: Path) -> int:
     for lesson, cell, entry in sorted(entries, key=lambda e: (e[0], e[1])):
         first = entry["cell"].strip().splitlines()[0] if entry["cell"].strip() else ""
         print(f"{lesson} cell {cell} ({first[:60]}) figure {entry['figure']!r}:")
+        by_kind: dict[str, list[Finding]] = {}
         for f in entry["findings"]:
-            print(f"    {Finding(**f)}")
+            by_kind.setdefault(f["kind"], []).append(Finding(**f))
+        for kind, found in by_kind.items():  # a few examples of each kind, and how many there are
+            more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+            print("    " + "; ".join(str(f) for f in found[:3]) + more)
     print(f"figure check: {len(entries)} figure(s) with findings")
     return len(entries)
 
