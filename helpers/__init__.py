@@ -16,7 +16,10 @@
 - ``helpers.conv_core``: what conv and pooling share: argument checks, the plan, the vectorized core.
 - ``helpers.conv_backward``: the backward passes of convolution and pooling (lesson 08).
 - ``helpers.animation``: step-by-step animations of convolution and pooling.
-- ``helpers.training``: a small, fast training loop over tensors, with one callback hook.
+- ``helpers.tensors``: data on its way into a network: seeds, devices, tensors and their checks.
+- ``helpers.evaluation``: loss, accuracy and class probabilities of a trained network.
+- ``helpers.callbacks``: what fit does besides training: early stopping, checkpoints, the callback hook.
+- ``helpers.training``: a small, fast training loop over tensors (train_epoch, fit), with one callback hook.
 - ``helpers.checkpoints``: saving and loading trained weights safely (checksummed, weights only).
 - ``helpers.models``: the course's networks and the recipes that train them.
 - ``helpers.ingredients``: lesson 09's recipe ingredients, measured: activation statistics, the learning-rate

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -22,7 +21,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.flops import count_macs, forward_flops, matmul_flops_per_second, training_flops_per_sample  # noqa: E402
-from benchmarks.time_to_accuracy import evaluate_accuracy, subset, to_tensors, train_to_target  # noqa: E402
+from benchmarks.time_to_accuracy import TimeToTarget, subset, to_tensors, train_to_target  # noqa: E402
+from helpers.evaluation import evaluate  # noqa: E402
+from helpers.models import Recipe  # noqa: E402
 
 # ----------------------------------------------------------------------------------------
 # FLOP counter
@@ -99,17 +100,9 @@ def test_matmul_throughput_reports_median():
 # ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Recipe:  # the fields of helpers.models.Recipe that the loop reads
-    name: str
-    build_model: Callable[[], nn.Module]
-    build_optimizer: Callable[[nn.Module], torch.optim.Optimizer]
-    build_scheduler: Callable[[torch.optim.Optimizer, int], object]
-    scheduler_interval: str
-    batch_size: int
-    epochs: int
-    mean: float | None = None
-    std: float | None = None
+def _Recipe(*fields, **named) -> Recipe:
+    """A helpers.models.Recipe without input standardization (the inputs here are random)."""
+    return Recipe(*fields, **{"mean": None, "std": None, **named})
 
 
 def _linear_recipe(epochs: int = 2, scheduler_interval: str = "epoch", lr: float = 0.5) -> _Recipe:
@@ -143,6 +136,8 @@ def test_to_tensors_scales_and_standardizes():
     torch.testing.assert_close(xs, (x - 0.5) / 0.25)
     with pytest.raises(ValueError, match="mean and std"):
         to_tensors(images, labels, mean=0.5, std=None)
+    with pytest.raises(TypeError, match="images: expected uint8"):
+        to_tensors(images.astype(np.float32), labels)
     sub_x, sub_y = subset(np.arange(10), np.arange(10), 4)
     assert len(sub_x) == 4 and (sub_x == sub_y).all()
 
@@ -181,8 +176,28 @@ def test_loop_batch_cap_and_batch_scheduler():
     r = train_to_target(recipe, train, test, target=1.01, max_batches=5)
     assert seen["steps_per_epoch"] == math.ceil(100 / 32)
     assert r.stopped == "batch_cap" and r.samples_seen == 100 + 32  # 4 batches (32, 32, 32, 4) then one more
-    acc = evaluate_accuracy(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), *test)
-    assert 0.0 <= acc <= 1.0
+    # the last evaluation is the model's accuracy on the test set when it stopped
+    assert [c["epoch"] for c in r.curve] == [0.25, 0.5, 0.75, 1.0, 1.25]  # every batch (4 per epoch)
+
+
+def test_the_timer_rides_on_the_lessons_fit(monkeypatch):
+    """train_to_target trains through helpers.training.fit (what the lessons call), not a copy."""
+    from helpers import training
+
+    calls = []
+    real_fit = training.fit
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", spy)
+    train, test = _separable(40), _separable(20, seed=1)
+    r = train_to_target(_linear_recipe(epochs=1), train, test, target=1.01, eval_every=0.5)
+    assert len(calls) == 1 and isinstance(calls[0]["callbacks"][0], TimeToTarget)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    assert r.curve[-1]["test_accuracy"] == pytest.approx(r.test_accuracy)
+    assert 0.0 <= evaluate(model, test)[1] <= 1.0
 
 
 def test_loop_rejects_bad_arguments():

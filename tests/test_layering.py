@@ -25,6 +25,7 @@ LAYER = {
     "helpers.conv_core": 1, "helpers.conv": 1, "helpers.conv_backward": 1, "helpers.augment": 1, "helpers.figures": 1,
     "helpers.architectures": 2, "helpers.models": 2,
     "helpers.checkpoints": 3, "helpers.training": 3, "helpers.system": 3,
+    "helpers.tensors": 3, "helpers.evaluation": 3, "helpers.callbacks": 3,
     "helpers.plots": 4, "helpers.animation": 4, "helpers.widgets": 4, "helpers.conv_widgets": 4,
     "helpers.mlp_widgets": 4, "helpers.descent": 4, "helpers.neurons": 4, "helpers.features": 4,
     "helpers.drawing": 4, "helpers.explain": 4, "helpers.explain_widgets": 4,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import random
@@ -22,7 +23,9 @@ from helpers.training import (
     predict,
     set_seed,
     to_tensors,
+    train_epoch,
 )
+from helpers.callbacks import Callback, Checkpoint, EarlyStopping, StopTraining
 from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 
 
@@ -181,9 +184,9 @@ def test_early_stopping_stops_and_restores_the_best(mnist_small, tmp_path):
     # A tiny training set and a large learning rate: validation loss soon rises.
     hist = fit(model, (x[:100], y[:100]), val, epochs=60, batch_size=20,
                optimizer=torch.optim.Adam(model.parameters(), lr=1e-2),
-               early_stopping=3, restore_best=True, checkpoint=tmp_path / "best.pt",
+               callbacks=[EarlyStopping(patience=3), Checkpoint(tmp_path / "best.pt", restore_best=True)],
                progress=False, device="cpu")
-    assert hist.stopped_early
+    assert hist.stopped_early and hist.stop_reason.startswith("stopped early after epoch")
     assert len(hist) < 60
     assert len(hist) == hist.best_epoch + 3  # stopped exactly `patience` epochs after the best
     assert min(hist.val_loss[hist.best_epoch:]) >= hist.val_loss[hist.best_epoch - 1]
@@ -259,7 +262,7 @@ def test_fit_crash_during_checkpoint_keeps_previous_best(mnist_small, tmp_path, 
     set_seed(6)
     model = small_mlp()
     with pytest.raises(OSError, match="disk full"):
-        fit(model, (x[:500], y[:500]), val, epochs=5, checkpoint=path, progress=False,
+        fit(model, (x[:500], y[:500]), val, epochs=5, callbacks=[Checkpoint(path)], progress=False,
             optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), device="cpu")
     assert sorted(os.listdir(tmp_path)) == ["best.pt", "best.pt.sha256"]
     load_checkpoint(small_mlp(), path)  # checksum and weights of epoch 1 still agree
@@ -342,6 +345,83 @@ def test_callbacks_hear_every_epoch_and_are_closed_even_after_an_error(mnist_sma
             optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
 
 
+def test_a_callback_can_stop_mid_epoch_and_sees_every_batch(mnist_small):
+    (x, y), val = mnist_small
+    steps = []
+
+    class StopAtFive(Callback):
+        def on_fit_begin(self, model, *, epochs, steps_per_epoch, has_val):
+            steps.append(("begin", epochs, steps_per_epoch, has_val))
+
+        def on_batch_end(self, step, loss):
+            steps.append(step)
+            assert loss.ndim == 0 and not loss.requires_grad
+            if step == 5:
+                raise StopTraining("enough batches")
+
+    model = small_mlp()
+    hist = fit(model, (x[:256], y[:256]), val, epochs=3, batch_size=64, callbacks=[StopAtFive()],
+               progress=False, device="cpu", optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
+    # 4 batches per epoch: epoch 1 finishes, the run stops in the first batch of epoch 2
+    assert steps == [("begin", 3, 4, True), 1, 2, 3, 4, 5]
+    assert len(hist) == 1 and hist.stop_reason == "enough batches" and not hist.stopped_early
+
+
+def test_train_epoch_is_the_loop_fit_runs(mnist_small):
+    (x, y), val = mnist_small
+    x, y = x[:300], y[:300]
+    set_seed(11)
+    a = small_mlp()
+    b = copy.deepcopy(a)
+    set_seed(12)
+    mean_loss = train_epoch(a, x, y, torch.optim.SGD(a.parameters(), lr=0.05), nn.CrossEntropyLoss(), 64)
+    set_seed(12)
+    hist = fit(b, (x, y), None, epochs=1, batch_size=64, optimizer=torch.optim.SGD(b.parameters(), lr=0.05),
+               progress=False, device="cpu")
+    assert math.isclose(mean_loss, hist.train_loss[0], rel_tol=1e-6)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb)
+
+
+def test_train_epoch_matches_the_loop_lesson_05_writes(mnist_small):
+    (x, y), _ = mnist_small
+    x, y = x[:200], y[:200]
+    set_seed(4)
+    a = small_mlp()
+    b = copy.deepcopy(a)
+    opt_b = torch.optim.SGD(b.parameters(), lr=0.1)
+    set_seed(5)
+    mean_loss = train_epoch(a, x, y, torch.optim.SGD(a.parameters(), lr=0.1), nn.CrossEntropyLoss(), 32)
+    set_seed(5)
+    order, total = torch.randperm(len(x)), 0.0
+    for start in range(0, len(x), 32):
+        idx = order[start:start + 32]
+        loss = nn.functional.cross_entropy(b(x[idx]), y[idx])
+        opt_b.zero_grad()
+        loss.backward()
+        opt_b.step()
+        total += loss.item() * len(idx)
+    assert math.isclose(mean_loss, total / len(x), rel_tol=1e-5)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb)
+
+
+def test_train_epoch_refuses_bad_input(mnist_small):
+    (x, y), _ = mnist_small
+    model = small_mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="x and y: expected float x"):
+        train_epoch(model, x.to(torch.uint8), y, opt)
+    with pytest.raises(ValueError, match="x and y: x and y lengths differ"):
+        train_epoch(model, x[:10], y[:9], opt)
+    with pytest.raises(TypeError, match="optimizer"):
+        train_epoch(model, x, y, "sgd")
+    with pytest.raises(ValueError, match="y: labels go up to 10"):
+        train_epoch(model, x[:4], torch.tensor([0, 1, 2, 10]), opt)
+    with pytest.raises(ValueError, match="batch_size"):
+        train_epoch(model, x, y, opt, None, 0)
+
+
 # --------------------------------------------------------------------------- bad input
 def _opt(model):
     return torch.optim.SGD(model.parameters(), lr=0.1)
@@ -385,8 +465,10 @@ def test_fit_rejects_bad_settings():
         fit(model, data, data, epochs=1, optimizer="adam")
     with pytest.raises(ValueError, match="scheduler_interval"):
         fit(model, data, data, epochs=1, optimizer=_opt(model), scheduler_interval="step")
-    with pytest.raises(ValueError, match="need validation data"):
-        fit(model, data, None, epochs=1, optimizer=_opt(model), early_stopping=2)
+    with pytest.raises(ValueError, match="needs validation data"):
+        fit(model, data, None, epochs=1, optimizer=_opt(model), callbacks=[EarlyStopping(2)])
+    with pytest.raises(ValueError, match="needs validation data"):
+        fit(model, data, None, epochs=1, optimizer=_opt(model), callbacks=[Checkpoint(restore_best=True)])
     with pytest.raises(ValueError, match="val: inputs have shape"):
         fit(model, data, (torch.zeros(4, 784), data[1]), epochs=1, optimizer=_opt(model))
 
@@ -565,10 +647,10 @@ def test_nan_validation_loss_raises_or_warns_never_silent(tmp_path):
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     with pytest.raises(FloatingPointError, match="val: validation loss became nan"):
         fit(model, (x, y), (xv, yv), epochs=2, optimizer=opt, progress=False, device="cpu",
-            checkpoint=tmp_path / "m.pt")
+            callbacks=[Checkpoint(tmp_path / "m.pt")])
     with pytest.warns(RuntimeWarning) as record:
         history = fit(model, (x, y), (xv, yv), epochs=2, optimizer=opt, progress=False, device="cpu",
-                      checkpoint=tmp_path / "m.pt", restore_best=True, on_nonfinite="stop")
+                      callbacks=[Checkpoint(tmp_path / "m.pt", restore_best=True)], on_nonfinite="stop")
     messages = " ".join(str(w.message) for w in record)
     assert "no checkpoint was written" in messages and "restore_best" in messages
     assert len(history) == 2 and history.best_epoch is None and not (tmp_path / "m.pt").exists()
