@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .conv import Padding, PoolMode, conv2d_steps, pool2d_steps
+from .figures import COLUMN_WIDTH, DISPLAY_DPI, MIN_FONT_PT  # importing helpers.figures applies the course style
 
 __all__ = ["ConvolutionView", "PoolingView", "animate_convolution", "animate_pooling", "jshtml"]
 
@@ -43,15 +44,15 @@ def _grid(ax: Axes, data: np.ndarray, cmap: str, title: str, vmin: float, vmax: 
     """Draw a 2-D array as coloured cells with the value written in each; returns (image, texts)."""
     image = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel("column →", fontsize=9)
-    ax.set_ylabel("row ↓", fontsize=9)
+    ax.set_xlabel("column →")
+    ax.set_ylabel("row ↓")
     rows, cols = data.shape
     # No tick labels: they cost more to draw than all the numbers in the cells.
     ax.set_xticks([])
     ax.set_yticks([])
     texts = np.empty(data.shape, dtype=object)
     show = numbers and max(rows, cols) <= _MAX_CELLS_WITH_NUMBERS
-    size = 9 if max(rows, cols) <= 8 else 7
+    size = MIN_FONT_PT
     for r in range(rows):
         for c in range(cols):
             label = "" if not show or np.isnan(data[r, c]) else _format(data[r, c])
@@ -243,7 +244,8 @@ def animate_convolution(
     """
     kh, kw = np.shape(kernel)[-2:] if np.ndim(kernel) >= 2 else (1, 1)
     width = np.shape(image)[-1] + kw * 2 + 6 if np.ndim(image) == 2 else 12
-    fig = plt.figure(figsize=(min(13.0, 1.0 + 0.55 * width), 3.6), dpi=72)
+    # across the column at the size it is shown (jshtml embeds frames at the figure's dpi)
+    fig = plt.figure(figsize=(min(COLUMN_WIDTH, 1.0 + 0.55 * width), 3.4), dpi=DISPLAY_DPI)
     try:
         view = ConvolutionView(fig, image, kernel, stride, padding)
     except Exception:
@@ -262,7 +264,7 @@ def animate_pooling(
     x: (H, W), e.g. 6×6 with size 2; ``size`` and ``stride`` may be ints or
     (rows, columns) pairs, as for ``helpers.conv.pool2d``.
     """
-    fig = plt.figure(figsize=(9.5, 3.6), dpi=72)
+    fig = plt.figure(figsize=(COLUMN_WIDTH, 3.4), dpi=DISPLAY_DPI)
     try:
         view = PoolingView(fig, x, size, stride, mode)
     except Exception:

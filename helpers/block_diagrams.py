@@ -16,6 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from torch import nn
 
+from helpers.figures import COLUMN_WIDTH  # importing helpers.figures applies the course style
+
 
 @dataclass(frozen=True)
 class Diagram:

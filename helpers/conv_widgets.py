@@ -18,7 +18,7 @@ from PIL import Image as PILImage
 from helpers.animation import ConvolutionView, PoolingView
 from helpers.conv import KERNELS, conv2d, output_size
 from helpers.data import load_mnist
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import COLUMN_WIDTH, MIN_FONT_PT, expose, new_figure, show_png
 
 _EDITOR_LIMIT = 100.0  # kernel entries are clipped to [-100, 100]
 
@@ -204,9 +204,11 @@ def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = No
                   outputs={"photo": photo_view, "digit": digit_view, "status": status}, update=update, state=state)
 
 
-def _stepper_controls(n_steps: int, label: str) -> tuple[widgets.Play, widgets.IntSlider]:
-    play = widgets.Play(value=0, min=0, max=n_steps - 1, step=1, interval=700, description="play")
-    slider = widgets.IntSlider(value=0, min=0, max=n_steps - 1, description=label, continuous_update=True)
+def _stepper_controls(n_steps: int, label: str, first: int = 0) -> tuple[widgets.Play, widgets.IntSlider]:
+    """A play button linked to a slider over ``first .. first + n_steps - 1``."""
+    last = first + n_steps - 1
+    play = widgets.Play(value=first, min=first, max=last, step=1, interval=700, description="play")
+    slider = widgets.IntSlider(value=first, min=first, max=last, description=label, continuous_update=True)
     widgets.link((play, "value"), (slider, "value"))
     return play, slider
 
@@ -238,7 +240,7 @@ def conv_stepper(image: np.ndarray | None = None, kernel: np.ndarray | str = "ou
     choice = widgets.Dropdown(options=list(KERNELS) + ([] if named else ["given kernel"]),
                               value=kernel if named else "given kernel", description="kernel")
     given = None if named else np.asarray(kernel, dtype=float)
-    fig = new_figure(11, 3.6, dpi=72)
+    fig = new_figure(COLUMN_WIDTH, 3.4)
     state = {"view": None}
 
     def build():
@@ -247,15 +249,16 @@ def conv_stepper(image: np.ndarray | None = None, kernel: np.ndarray | str = "ou
         state["view"] = ConvolutionView(fig, image, k, stride, padding)
 
     build()
-    play, slider = _stepper_controls(state["view"].n_steps, "position")
+    # steps counted from 1, as the caption counts them ("step 3 of 16")
+    play, slider = _stepper_controls(state["view"].n_steps, "step", first=1)
     picture = widgets.Image(format="png")
     total = widgets.HTML()
 
     def show(_=None):
         view = state["view"]
-        view.draw_step(slider.value)
-        step = view.steps[min(slider.value, view.n_steps - 1)]
-        picture.value = render_png(fig)
+        view.draw_step(slider.value - 1)
+        step = view.steps[min(slider.value - 1, view.n_steps - 1)]
+        show_png(picture, fig)
         terms = " + ".join(f"{_fmt(w)}×{_fmt(k)}" for w, k in zip(step.window.ravel(), view.kernel.ravel()))
         total.value = (f"<code>output[{step.row}, {step.col}] = {terms} = <b>{_fmt(step.total)}</b></code>")
 
@@ -289,7 +292,7 @@ def pool_stepper(x: np.ndarray | None = None, size: int = 2, mode: str = "max") 
 
     x = (np.arange(36).reshape(6, 6) * 7 % 10) if x is None else np.asarray(x)
     choice = widgets.Dropdown(options=["max", "avg", "min", "sum"], value=mode, description="pooling")
-    fig = new_figure(9.5, 3.6, dpi=72)
+    fig = new_figure(COLUMN_WIDTH, 3.4)
     state = {"view": None}
 
     def build():
@@ -297,15 +300,15 @@ def pool_stepper(x: np.ndarray | None = None, size: int = 2, mode: str = "max") 
         state["view"] = PoolingView(fig, x, size, None, choice.value)
 
     build()
-    play, slider = _stepper_controls(state["view"].n_steps, "position")
+    play, slider = _stepper_controls(state["view"].n_steps, "step", first=1)  # counted as the caption does
     picture = widgets.Image(format="png")
     readout = widgets.HTML()
 
     def show(_=None):
         view = state["view"]
-        view.draw_step(slider.value)
-        step = view.steps[slider.value]
-        picture.value = render_png(fig)
+        view.draw_step(slider.value - 1)
+        step = view.steps[slider.value - 1]
+        show_png(picture, fig)
         values = ", ".join(_fmt(v) for v in step.window.ravel())
         readout.value = f"<code>output[{step.row}, {step.col}] = {choice.value}({values}) = <b>{_fmt(step.value)}</b></code>"
 
@@ -339,7 +342,7 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
     play, position = _stepper_controls(1, "position")
     formula = widgets.HTML()
     picture = widgets.Image(format="png")
-    fig = new_figure(8.5, 4.2, dpi=72)
+    fig = new_figure(COLUMN_WIDTH, 4.4)
 
     def draw(_=None):
         nn, k, s, p = n_s.value, k_s.value, s_s.value, p_s.value
@@ -376,7 +379,7 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
         ax_in.set_xticks(np.arange(-0.5, size, 1), minor=True)
         ax_in.set_yticks(np.arange(-0.5, size, 1), minor=True)
         ax_in.grid(which="minor", color="white", linewidth=1)
-        ax_in.tick_params(which="both", length=0, labelsize=7)
+        ax_in.tick_params(which="both", length=0, labelsize=MIN_FONT_PT)
         ax_in.set_xlabel("column")
         ax_in.set_ylabel("row")
         if out:
@@ -391,7 +394,7 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
             ax_out.set_xticks(np.arange(-0.5, out, 1), minor=True)
             ax_out.set_yticks(np.arange(-0.5, out, 1), minor=True)
             ax_out.grid(which="minor", color="white", linewidth=1)
-            ax_out.tick_params(which="both", length=0, labelsize=7)
+            ax_out.tick_params(which="both", length=0, labelsize=MIN_FONT_PT)
             ax_out.set_xlim(-0.5, max(out, nn) - 0.5)
             ax_out.set_ylim(max(out, nn) - 0.5, -0.5)
         ax_out.set_title(f"output {out}×{out}", fontsize=10)
@@ -399,7 +402,7 @@ def conv_size_explorer(n: int = 7, kernel: int = 3, stride: int = 2, padding: in
         ax_out.set_ylabel("row")
         fig.suptitle(f"n={nn}, k={k}, s={s}, p={p}: window at output position {t}", fontsize=11)
         fig.subplots_adjust(top=0.80, bottom=0.12, left=0.07, right=0.98, wspace=0.25)
-        picture.value = render_png(fig)
+        show_png(picture, fig)
 
     for slider in (n_s, k_s, s_s, p_s, position):
         slider.observe(draw, names="value")

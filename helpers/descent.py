@@ -9,7 +9,7 @@ from typing import Sequence
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import expose, new_figure, show_png
 
 
 def bowl_loss(w: np.ndarray) -> np.ndarray:
@@ -74,8 +74,7 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
                                    continuous_update=False)
     readout = widgets.HTML()
     fig = new_figure(5.6, 4.4, layout="constrained")  # re-fitted at each draw: the two-line title fits
-    # Shown at the size it is drawn: never scaled up into a blurry picture.
-    picture = widgets.Image(format="png", layout=widgets.Layout(width=f"{int(5.6 * fig.dpi)}px"))
+    picture = widgets.Image(format="png")  # show_png sizes it to the figure: never scaled up
     ax = fig.add_subplot()
     g1, g2 = np.meshgrid(np.linspace(-3, 4, 200), np.linspace(-3, 2.5, 200))
     levels = np.geomspace(0.01, 60, 14)
@@ -84,7 +83,7 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
     ax.plot([1.0], [-0.5], marker="*", color="black", ms=12, ls="none", label="minimum")
     (line,) = ax.plot([], [], "-o", color="#d55e00", ms=3, lw=1, label="steps")
     ax.set(xlim=(-3, 4), ylim=(-3, 2.5), xlabel="weight $w_1$", ylabel="weight $w_2$")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right")
 
     def update(_=None):
         path = gradient_descent_path(bowl_gradient, start, lr.value, steps.value, momentum.value)
@@ -100,7 +99,7 @@ def gradient_descent_explorer(start: Sequence[float] = (-2.0, 1.5)) -> widgets.V
         ax.set_title(f"lr = {lr.value:.3f}, momentum = {momentum.value:.2f}\n"
                      f"loss {start_loss:.2f} → {final:.3g}", fontsize=10)
         readout.value = f"After {len(path) - 1} steps the loss is {final:.4g}: {verdict}."
-        picture.value = render_png(fig)
+        show_png(picture, fig)
 
     for s in (lr, steps, momentum):
         s.observe(update, names="value")

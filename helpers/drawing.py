@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from ipycanvas import Canvas, hold_canvas
 
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import expose, new_figure, show_png
 from helpers.validate import array_of_ndim
 
 __all__ = [
@@ -201,7 +201,7 @@ def draw_digit_widget(
     prediction.add_class("cnn-draw-prediction")
     picture = widgets.Image(format="png")
 
-    fig = new_figure(6.4, 2.6, dpi=80)
+    fig = new_figure(6.4, 2.6)
     gs = fig.add_gridspec(1, 2, width_ratios=[1, 2.2], left=0.09, right=0.98, bottom=0.2, top=0.85, wspace=0.3)
     ax_img = fig.add_subplot(gs[0])
     ax_bar = fig.add_subplot(gs[1])
@@ -218,7 +218,7 @@ def draw_digit_widget(
         for k, bar in enumerate(bars):
             bar.set_height(0.0 if probs is None else float(probs[k]))
             bar.set_color("#5ec962" if k == best else "#3b528b")  # viridis green / blue
-        picture.value = render_png(fig)
+        show_png(picture, fig)
 
     def classify(pixels: np.ndarray) -> np.ndarray | None:
         try:

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from helpers.explain import resolve_layer, grad_cam, occlusion_map, saliency_map
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import COLUMN_WIDTH, MIN_FONT_PT, expose, new_figure, show_png
 
 __all__ = ["explanation_explorer"]
 
@@ -84,7 +84,7 @@ def explanation_explorer(
                              value=layers[-1], description="Grad-CAM", layout=widgets.Layout(width="300px"))
     picture = widgets.Image(format="png")
     summary = widgets.HTML()
-    fig = new_figure(10.0, 3.0, dpi=72)
+    fig = new_figure(COLUMN_WIDTH, 3.2, layout="constrained")
 
     def update(_=None) -> None:
         i = index.value
@@ -110,10 +110,9 @@ def explanation_explorer(
             ax.imshow(pictures[i], cmap="gray", alpha=0.25)
             fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
             ax.set(title=title, xlabel="column")
-            ax.title.set_fontsize(9)
-        fig.suptitle(f"What the network uses to say '{names[k]}'", fontsize=11)
-        fig.tight_layout()
-        picture.value = render_png(fig)
+            ax.title.set_fontsize(MIN_FONT_PT)
+        fig.suptitle(f"What the network uses to say '{names[k]}'")
+        show_png(picture, fig)
         verdict = "correct" if predicted == int(labels[i]) else "<b>wrong</b>"
         summary.value = (f"Predicted <b>{names[predicted]}</b> ({probs[predicted]:.1%}), {verdict}; "
                          f"true class {names[int(labels[i])]}. Explaining <b>{names[k]}</b> "

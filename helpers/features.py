@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import COLUMN_WIDTH, MIN_FONT_PT, expose, new_figure, show_png
 from helpers.validate import array_of_ndim, label_array, module, positive_int
 
 __all__ = [
@@ -156,8 +156,8 @@ def plot_filters(
     """Draw each filter (kernel) of a convolution layer as a small image.
 
     weight: (C_out, C_in, kh, kw), or the ``nn.Conv2d`` itself; the slice for
-    ``in_channel`` is shown. One shared colour scale, symmetric around 0 (cividis:
-    dark = negative weight, bright = positive), with a colour bar. Returns the figure.
+    ``in_channel`` is shown. One shared colour scale, centred at 0 on a diverging map
+    (blue = negative weight, white = 0, red = positive), with a colour bar. Returns the figure.
     """
     import matplotlib.pyplot as plt
 
@@ -172,7 +172,8 @@ def plot_filters(
     kernels = w[:, in_channel]
     rows, cols = _grid(len(kernels), cols)
     if fig is None:
-        fig = plt.figure(figsize=(1.1 * cols + 1.2, 1.1 * rows + 0.8), layout="constrained")
+        panel = min(1.1, (COLUMN_WIDTH - 1.2) / cols)  # the grid fits the column: never shrunk by the page
+        fig = plt.figure(figsize=(panel * cols + 1.2, (panel + 0.15) * rows + 0.8), layout="constrained")
     else:
         fig.clear()
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -184,10 +185,10 @@ def plot_filters(
         if i >= len(kernels):
             ax.axis("off")
             continue
-        im = ax.imshow(kernels[i], cmap="cividis", vmin=-limit, vmax=limit)
-        ax.set_title(f"filter {i}", fontsize=7)
+        im = ax.imshow(kernels[i], cmap="RdBu_r", vmin=-limit, vmax=limit)  # signed: diverging, 0 is white
+        ax.set_title(f"filter {i}", fontsize=MIN_FONT_PT)
     fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
-    fig.suptitle(f"{title} ({kernels.shape[1]}×{kernels.shape[2]} kernels; columns → x, rows → y)")
+    fig.suptitle(f"{title}\n({kernels.shape[1]}×{kernels.shape[2]} kernels; columns → x, rows → y)")
     return fig
 
 
@@ -218,7 +219,8 @@ def plot_feature_maps(
     m = m[:max_maps]
     rows, cols = _grid(len(m), cols)
     if fig is None:
-        fig = plt.figure(figsize=(1.3 * cols + 1.2, 1.3 * rows + 0.8), layout="constrained")
+        panel = min(1.3, (COLUMN_WIDTH - 1.2) / cols)
+        fig = plt.figure(figsize=(panel * cols + 1.2, (panel + 0.15) * rows + 0.8), layout="constrained")
     else:
         fig.clear()
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -233,7 +235,7 @@ def plot_feature_maps(
             ax.axis("off")
             continue
         im = ax.imshow(m[i], cmap="viridis", vmin=low, vmax=high)
-        ax.set_title(f"map {i}", fontsize=7)
+        ax.set_title(f"map {i}", fontsize=MIN_FONT_PT)
     fig.colorbar(im, ax=axes, shrink=0.8, label="activation")
     fig.suptitle(f"{title} ({m.shape[1]}×{m.shape[2]} pixels each)")
     return fig
@@ -296,7 +298,7 @@ def feature_map_explorer(
         value=layer_names[0], description="layer", layout=widgets.Layout(width="380px"))
     picture = widgets.Image(format="png")
     summary = widgets.HTML()
-    fig = new_figure(8.0, 5.0, dpi=72)
+    fig = new_figure(COLUMN_WIDTH, 5.4, layout="constrained")
 
     def update(_=None) -> None:
         i = index.value
@@ -315,11 +317,11 @@ def feature_map_explorer(
             im = ax.imshow(m[k], cmap="viridis", vmin=low, vmax=high if high > low else low + 1)
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(str(k), fontsize=7)
+            ax.set_title(str(k), fontsize=MIN_FONT_PT)
         fig.colorbar(im, ax=fig.axes[1:], shrink=0.8, label="activation")
         fig.suptitle(f"{layer.value} ({type(chosen[layer.value]).__name__}): first {len(m)} of "
                      f"{len(maps)} maps, {maps.shape[1]}×{maps.shape[2]} pixels")
-        picture.value = render_png(fig)
+        show_png(picture, fig)
         active = float((maps > 0).float().mean())
         summary.value = (f"Layer output shape for one image: <code>{tuple(maps.shape)}</code>; "
                          f"{active:.0%} of its values are positive.")

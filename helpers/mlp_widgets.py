@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import MIN_FONT_PT, expose, new_figure, show_png
 
 
 def count_mlp_parameters(sizes: Sequence[int]) -> list[tuple[int, int]]:
@@ -51,7 +51,7 @@ def draw_mlp(ax, sizes: Sequence[int], *, max_drawn: int = 10) -> None:
             ax.text(i, 0, "⋮", ha="center", va="center", fontsize=14, zorder=3,
                     bbox=dict(boxstyle="round", fc="white", ec="none"))
         kind = "input" if i == 0 else ("output" if i == n_layers - 1 else f"hidden {i}")
-        ax.text(i, -1.35, f"{kind}\n{size} units", ha="center", va="top", fontsize=8)
+        ax.text(i, -1.35, f"{kind}\n{size} units", ha="center", va="top", fontsize=MIN_FONT_PT)
     ax.set_xlim(-0.6, n_layers - 0.4)
     ax.set_ylim(-1.9, 1.25)
 
@@ -87,7 +87,7 @@ def parameter_counter(inputs: int = 784, outputs: int = 10) -> widgets.VBox:
         )
         draw_mlp(ax, sizes)
         ax.set_title(f"MLP {' → '.join(map(str, sizes))}: {total:,} parameters")
-        picture.value = render_png(fig)
+        show_png(picture, fig)
 
     n_hidden.observe(update, names="value")
     width.observe(update, names="value")

@@ -13,6 +13,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.figures import COLUMN_WIDTH, MIN_FONT_PT  # importing helpers.figures applies the course style
 from helpers.validate import array_of_ndim, finite_number, label_array, positive_int
 
 # =========================================================================== #
@@ -69,10 +70,16 @@ def show_images(
             if k is not None and values.max() >= k:
                 raise ValueError(f"{name}: expected class numbers 0..{k - 1} (one per name in class_names), "
                                  f"got {values.max()}")
-    ncols = max(1, min(ncols, n))
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.3), squeeze=False)
     name_of = (lambda c: class_names[int(c)]) if class_names is not None else (lambda c: str(int(c)))
+    longest = max([len(name_of(c)) + (6 if predictions is not None else 0)
+                   for seq in (labels, predictions) if seq is not None for c in seq] or [0])
+    size = max(size, _text_inches(longest))  # each caption fits above its own image
+    ncols = max(1, min(ncols, n, int(COLUMN_WIDTH // size)))  # more rows rather than a shrunk page
+    nrows = -(-n // ncols)
+    size = min(size, COLUMN_WIDTH / ncols)
+    lines = (labels is not None) + (predictions is not None)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.2 * lines) * nrows + 0.3 * bool(title)),
+                             squeeze=False, layout="constrained")
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
@@ -87,11 +94,15 @@ def show_images(
             text += ("\n" if text else "") + f"pred: {name_of(predictions[i])}"
             colour = "#d55e00" if wrong else "black"
         if text:
-            ax.set_title(text, fontsize=9, color=colour)
+            ax.set_title(text, fontsize=MIN_FONT_PT, color=colour)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
+
+
+def _text_inches(chars: int, points: float = MIN_FONT_PT) -> float:
+    """About how wide ``chars`` characters of text are, in inches (a character is ~0.6 em)."""
+    return 0.6 * points * chars / 72 + 0.1
 
 
 def show_array(
@@ -119,15 +130,17 @@ def show_array(
     if fontsize is not None:
         fontsize = finite_number("fontsize", fontsize, positive=True)
     h, w = arr.shape
-    if ax is None:
-        side = max(3.0, min(11.0, 0.38 * max(h, w)))
-        _, ax = plt.subplots(figsize=(side * 1.12, side))
     values = arr.astype(np.float64)
-    im = ax.imshow(values, cmap=cmap)
     if fmt is None:
         fmt = "{:.0f}" if arr.dtype.kind in "uib" or np.allclose(values, np.round(values)) else "{:.2f}"
+    widest = max(len(fmt.format(v)) for v in values.ravel()) if values.size else 1
+    if ax is None:
+        cell = max(0.38, _text_inches(widest))  # a cell is wide enough for its number
+        side = max(3.0, min(COLUMN_WIDTH - 1.6, cell * w))  # room for the labels and the colour bar
+        _, ax = plt.subplots(figsize=(side + 1.6, side * h / w + 0.9), layout="constrained")
+    im = ax.imshow(values, cmap=cmap)
     if fontsize is None:
-        fontsize = max(5.0, min(12.0, 200 / max(h, w)))
+        fontsize = max(MIN_FONT_PT, min(12.0, 200 / max(h, w)))
     finite = values[np.isfinite(values)]
     lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
     mid = (lo + hi) / 2
@@ -162,7 +175,7 @@ def plot_class_counts(labels, *, class_names: Sequence[str] | None = None, title
     n_classes = len(class_names) if class_names is not None else int(labels.max()) + 1
     counts = np.bincount(labels, minlength=n_classes)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3))
+        _, ax = plt.subplots(figsize=(7, 3), layout="constrained")
     names = list(class_names) if class_names is not None else [str(i) for i in range(n_classes)]
     ax.bar(range(n_classes), counts, color="#0072b2")
     ax.set_xticks(range(n_classes), names, rotation=30 if max(map(len, names)) > 2 else 0, ha="right" if max(map(len, names)) > 2 else "center")
@@ -184,19 +197,18 @@ def show_channels(photo, *, title: str = "A colour photo is three grey images"):
     if arr.shape[-1] < 3:
         raise ValueError(f"photo: expected (H, W, 3), got shape {arr.shape}")
     arr = arr[..., :3]
-    fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, 4, figsize=(COLUMN_WIDTH, 2.9), layout="constrained")
     axes[0].imshow(arr)
     axes[0].set_title("colour (H, W, 3)")
     vmax = 255 if arr.dtype == np.uint8 else 1.0
     for ax, i, name in zip(axes[1:], range(3), ("red", "green", "blue")):
         im = ax.imshow(arr[..., i], cmap="gray", vmin=0, vmax=vmax)
-        ax.set_title(f"{name} channel [..., {i}]")
+        ax.set_title(f"{name} [..., {i}]")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     for ax in axes:
         ax.set_xlabel("column")
-        ax.set_ylabel("row")
+    axes[0].set_ylabel("row")
     fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
@@ -250,7 +262,7 @@ def plot_history(
     else:
         runs = {"": _history_dict(history)}
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.6), layout="constrained")
     else:
         axes = list(axes)
         if len(axes) != 2:
@@ -277,8 +289,11 @@ def plot_history(
         if max_epochs is not None:
             ax.set_xlim(0.5, max_epochs + 0.5)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="small")
         ax.xaxis.get_major_locator().set_params(integer=True)
+    for old in list(fig.legends):  # a redraw (the live plot) replaces the legend
+        old.remove()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False)
     fig.suptitle(title)
     return fig
 
@@ -330,7 +345,7 @@ def plot_confusion_matrix(
     else:
         matrix = counts
     if ax is None:
-        size = 4.5 + 0.35 * k
+        size = min(COLUMN_WIDTH, 4.5 + 0.4 * k)
         fig, ax = plt.subplots(figsize=(size, size * 0.85), layout="constrained")
     else:
         fig = ax.figure
@@ -340,7 +355,7 @@ def plot_confusion_matrix(
     for i in range(k):
         for j in range(k):
             text = f"{matrix[i, j]:.2f}" if normalize else f"{matrix[i, j]:d}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7 if k > 6 else 9,
+            ax.text(j, i, text, ha="center", va="center", fontsize=MIN_FONT_PT,
                     color="black" if matrix[i, j] > threshold else "white")
     ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
                   if max(map(len, names)) > 2 else "center")
@@ -403,17 +418,18 @@ def show_mistakes(
     idx = most_confident_mistakes(probs, t, n)
     names = [str(i) for i in range(probs.shape[1])] if class_names is None else list(class_names)
     rows = max(1, -(-len(idx) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.2 * rows), squeeze=False,
+    panel = min(1.9, COLUMN_WIDTH / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(panel * cols, panel * 1.2 * rows), squeeze=False,
                              layout="constrained")
     for ax in axes.flat:
         ax.axis("off")
     for ax, i in zip(axes.flat, idx):
         p = int(probs[i].argmax())
-        ax.imshow(imgs[i], cmap="gray_r")
-        ax.set_title(f"true: {names[int(t[i])]}\npred: {names[p]} ({probs[i, p]:.0%})", fontsize=8)
+        ax.imshow(imgs[i], cmap="gray")
+        ax.set_title(f"true: {names[int(t[i])]}\npred: {names[p]} ({probs[i, p]:.0%})", fontsize=MIN_FONT_PT)
     if len(idx) == 0:
         axes.flat[0].text(0.5, 0.5, "no mistakes", ha="center", va="center")
-    fig.suptitle(f"{title} (ink is dark)")
+    fig.suptitle(title)
     fig.indices = idx
     return fig
 
@@ -444,17 +460,18 @@ def plot_probabilities(
         raise ValueError(f"class_names: {len(names)} names for {len(probs)} probabilities")
     if true is not None:
         true = int(label_array("true", [true], len(probs))[0])
-    fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(9, 3.2), width_ratios=[1, 2.4],
+    fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.2), width_ratios=[1, 2.4],
                                          layout="constrained")
     im = ax_img.imshow(img, cmap="gray")
-    fig.colorbar(im, ax=ax_img, shrink=0.8, label="pixel value")
+    # below 0 cannot be a raw pixel: the input was standardized ((x - mean) / std)
+    fig.colorbar(im, ax=ax_img, shrink=0.8, label="pixel value" if img.min() >= 0 else "standardized value")
     ax_img.set(title="input" if true is None else f"input (true: {names[int(true)]})",
                xlabel="column", ylabel="row")
     viridis = plt.get_cmap("viridis")
     best = int(probs.argmax())
     colours = [viridis(0.75) if i == best else viridis(0.3) for i in range(len(probs))]
     bars = ax_bar.bar(range(len(probs)), probs, color=colours)
-    ax_bar.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=7)
+    ax_bar.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=MIN_FONT_PT)
     ax_bar.set_xticks(range(len(probs)), names, rotation=30 if max(map(len, names)) > 2 else 0,
                       ha="right" if max(map(len, names)) > 2 else "center")
     ax_bar.set(ylim=(0, 1.1), xlabel="class", ylabel="probability",
@@ -494,7 +511,7 @@ def plot_accuracy_curves(
         if not np.all((acc >= 0) & (acc <= 1)):
             raise ValueError(f"curves[{name!r}]: expected accuracies in [0, 1], got {acc.min():.3g}..{acc.max():.3g}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
+        _, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
     viridis = plt.get_cmap("viridis")
     markers = "osD^v"
     for j, (name, acc) in enumerate(curves.items()):
@@ -505,7 +522,7 @@ def plot_accuracy_curves(
                 color=viridis(0.15 + 0.6 * j / max(1, len(curves) - 1)))
     ax.set(xlabel=xlabel, ylabel="test accuracy", title=title, ylim=(0, 1.02))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)  # beside the curves, never on them
     return ax
 
 
@@ -543,7 +560,7 @@ class LivePlot:
         from IPython.display import display
 
         if self.fig is None:
-            self.fig, _ = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+            self.fig, _ = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.6), layout="constrained")
         plot_history(history, axes=self.fig.axes, title=self.title, max_epochs=epochs)
         if self.handle is None:
             self.handle = display(self.fig, display_id=True)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from helpers.augment import affine
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import COLUMN_WIDTH, MIN_FONT_PT, expose, new_figure, show_png
 
 
 def widget_check() -> widgets.VBox:
@@ -87,7 +87,7 @@ def digit_browser(
         im.set_data(img)
         marker.set_xy((c - 0.5, r - 0.5))
         ax.set_title(f"{title} #{i}: label {names[int(labels[i])]}")
-        picture.value = render_png(fig)
+        show_png(picture, fig)
         v = int(img[r, c])
         kind = "background" if v == 0 else ("full ink" if v == 255 else "partial ink")
         readout.value = (f"<code>images[{i}][{r}, {c}] = {v}</code> ({kind}); "
@@ -153,7 +153,7 @@ def invariance_explorer(
     picture = widgets.Image(format="png")
     readout = widgets.HTML()
 
-    fig = new_figure(9.0, 3.4)
+    fig = new_figure(COLUMN_WIDTH, 3.6, layout="constrained")
     ax_img, ax_bar = fig.subplots(1, 2, width_ratios=[1, 2.2])
     im = ax_img.imshow(images[0, 0].cpu().numpy(), cmap="gray", vmin=lo, vmax=hi)
     fig.colorbar(im, ax=ax_img, fraction=0.046, pad=0.04, label="pixel value")
@@ -168,8 +168,7 @@ def invariance_explorer(
     ax_bar.set_xticks(range(k), names, rotation=30 if max(map(len, names)) > 2 else 0)
     ax_bar.set(ylim=(0, 1.05), xlabel="class", ylabel="probability", title="What each model believes")
     # The legend sits beside the bars, never on them.
-    ax_bar.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="model")
-    fig.tight_layout()
+    ax_bar.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="model")
 
     def update(_=None):
         i = index.value
@@ -177,7 +176,7 @@ def invariance_explorer(
         im.set_data(x[0, 0].cpu().numpy())
         true = int(labels[i])
         ax_img.set_title(f"#{i} (true: {names[true]})\n{angle.value}°, shift ({dx.value}, {dy.value}), "
-                         f"zoom {scale.value:.2f}", fontsize=9)
+                         f"zoom {scale.value:.2f}", fontsize=MIN_FONT_PT)
         parts = []
         with torch.no_grad():
             for name, m in models.items():
@@ -188,7 +187,7 @@ def invariance_explorer(
                 mark = "<span style='color:#009e73'>right</span>" if best == true else \
                     "<span style='color:#d55e00'>wrong</span>"
                 parts.append(f"<b>{name}</b>: {names[best]} ({probs[best]:.0%}, {mark})")
-        picture.value = render_png(fig)
+        show_png(picture, fig)
         readout.value = " &nbsp;|&nbsp; ".join(parts)
 
     def on_reset(_):

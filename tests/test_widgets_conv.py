@@ -115,12 +115,15 @@ def test_conv_stepper_steps_and_switches_kernel():
     box = conv_stepper()
     parts = widget_parts(box)
     assert "cnn-conv-stepper" in box._dom_classes
-    assert parts.slider.max == 15 and parts.play.max == 15  # 6x6 image, 3x3 kernel: 4x4 outputs
+    # 6x6 image, 3x3 kernel: 4x4 outputs, steps counted from 1 as the caption counts them
+    assert (parts.slider.min, parts.slider.max, parts.play.min, parts.play.max) == (1, 16, 1, 16)
+    assert parts.slider.description == "step" and box.state["view"].caption.get_text().startswith("step 1 of 16")
     first_picture, first_sum = parts.picture.value, parts.sum.value
     assert first_picture[:4] == PNG and "output[0, 0]" in first_sum
 
-    parts.play.value = 5  # play and slider are linked
-    assert parts.slider.value == 5
+    parts.play.value = 6  # play and slider are linked; step 6 is output[1, 1]
+    assert parts.slider.value == 6
+    assert box.state["view"].caption.get_text().startswith("step 6 of 16")
     assert "output[1, 1]" in parts.sum.value and parts.picture.value != first_picture
     image = np.zeros((6, 6))
     image[1:5, 2] = 1
@@ -136,8 +139,8 @@ def test_conv_stepper_steps_and_switches_kernel():
 def test_conv_stepper_with_given_kernel_and_padding():
     kernel = np.array([[1, 2], [3, 4]])
     box = conv_stepper(np.arange(9).reshape(3, 3), kernel, stride=1, padding=1)
-    assert widget_parts(box).slider.max == 15  # (3 + 2 - 2 + 1)^2 = 16 positions
-    widget_parts(box).slider.value = 15
+    assert widget_parts(box).slider.max == 16  # (3 + 2 - 2 + 1)^2 = 16 steps
+    widget_parts(box).slider.value = 16
     assert widget_parts(box).sum.value.endswith(f"<b>{int(conv2d(np.arange(9).reshape(3, 3), kernel, padding=1)[3, 3])}</b></code>")
 
 
@@ -145,10 +148,10 @@ def test_pool_stepper_modes():
     x = np.arange(36).reshape(6, 6) * 7 % 10
     box = pool_stepper(x)
     parts = widget_parts(box)
-    assert "cnn-pool-stepper" in box._dom_classes and parts.slider.max == 8
+    assert "cnn-pool-stepper" in box._dom_classes and (parts.slider.min, parts.slider.max) == (1, 9)
     for mode in ("max", "avg", "min", "sum"):
         parts.mode.value = mode
-        parts.slider.value = 4
+        parts.slider.value = 5  # step 5 of 9: the middle window
         expected = pool2d(x, 2, mode=mode)[1, 1]
         assert f"{mode}(" in parts.readout.value
         assert f"<b>{expected:g}</b>" in parts.readout.value
