@@ -71,8 +71,15 @@ test: setup-dev test-unit test-browser test-notebooks solutions
 test-unit: setup-dev
 	$(BIN)/pytest tests/ -p no:cacheprovider --ignore=tests/browser
 
+# While the lessons run here, every figure they draw is checked (tools/figure_check.py: text
+# readable at the size shown, nothing overlapping or cut off); the report fails on findings.
+FIGURE_LOG := build/figure-check.jsonl
+
 test-notebooks: setup-dev
-	$(BIN)/pytest $(NBVAL) notebooks/
+	@mkdir -p build && rm -f $(FIGURE_LOG)
+	PYTHONSTARTUP=$(CURDIR)/tools/figure_check_startup.py CNN_COURSE_FIGURE_LOG=$(CURDIR)/$(FIGURE_LOG) \
+	  $(BIN)/pytest $(NBVAL) notebooks/
+	$(BIN)/python -m tools.figure_check report $(FIGURE_LOG)
 
 bench: setup-dev
 	$(BIN)/python benchmarks/run.py
