@@ -74,7 +74,7 @@ def save_checkpoint(state_dict: dict[str, torch.Tensor], path: str | os.PathLike
 
 def _read_checkpoint(path: Path, device: torch.device) -> dict[str, torch.Tensor]:
     """The state dict in ``path``, after checking its size, checksum and content."""
-    again = "train again (fit(..., checkpoint=path)) or save it again with save_checkpoint"
+    again = "train again (fit(..., callbacks=[Checkpoint(path)])) or save it again with save_checkpoint"
     if not path.is_file():
         raise FileNotFoundError(f"path: no checkpoint file at {path}; {again}")
     if path.stat().st_size == 0:

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.architectures import GlobalAvgPool
+from helpers.validate import positive_int
 
 __all__ = ["cam", "fgsm", "grad_cam", "occlusion_map", "saliency_map"]
 
@@ -54,14 +55,6 @@ def _check_image(image: object, name: str = "image") -> torch.Tensor:
     if not image.dtype.is_floating_point:
         raise TypeError(f"{name}: expected float pixels (normalised as in training), got dtype {image.dtype}")
     return image.detach()
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
-    return value
 
 
 def _check_number(name: str, value: object) -> float:
@@ -169,10 +162,10 @@ def occlusion_map(
     """
     model = _check_model(model)
     image = _check_image(image)
-    patch = _check_positive_int("patch", patch)
-    stride = patch if stride is None else _check_positive_int("stride", stride)
+    patch = positive_int("patch", patch)
+    stride = patch if stride is None else positive_int("stride", stride)
     fill = _check_number("fill", fill)
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     _, h, w = image.shape
     rows, cols = _starts(h, patch, stride), _starts(w, patch, stride)
     x = image.to(_device_of(model))
@@ -239,7 +232,7 @@ def saliency_map(
     image = _check_image(image)
     if method not in SALIENCY_METHODS:
         raise ValueError(f"method: expected one of {SALIENCY_METHODS}, got {method!r}")
-    samples = _check_positive_int("samples", samples)
+    samples = positive_int("samples", samples)
     noise = _check_number("noise", noise)
     if noise < 0:
         raise ValueError(f"noise: expected a non-negative fraction of the pixel range, got {noise}")

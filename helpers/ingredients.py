@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from helpers.training import pick_device
+from helpers.validate import module as check_module, positive_int
 
 __all__ = [
     "Run",
@@ -40,12 +41,6 @@ Pair = tuple[torch.Tensor, torch.Tensor]
 Setup = Callable[[], tuple[nn.Module, torch.optim.Optimizer, object]]
 
 
-def _check_module(name: str, value: object) -> nn.Module:
-    if not isinstance(value, nn.Module):
-        raise TypeError(f"{name}: expected a torch.nn.Module, got {type(value).__name__}")
-    return value
-
-
 def _check_pair(name: str, data: object) -> Pair:
     if (not isinstance(data, (tuple, list)) or len(data) != 2
             or not all(isinstance(t, torch.Tensor) for t in data)):
@@ -56,12 +51,6 @@ def _check_pair(name: str, data: object) -> Pair:
     return x, y
 
 
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return value
-
-
 def activation_stats(model: nn.Module, x: torch.Tensor,
                      layer_types: tuple[type, ...] = (nn.ReLU,)) -> list[tuple[str, float]]:
     """Standard deviation of the output of every layer of ``layer_types``, in forward order.
@@ -70,7 +59,7 @@ def activation_stats(model: nn.Module, x: torch.Tensor,
     pass without gradients; the model is put in eval mode for it and restored afterwards.
     Returns ``[(layer name, std of its output over all N and all positions), ...]``.
     """
-    _check_module("model", model)
+    check_module("model", model)
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x: expected a tensor, got {type(x).__name__}")
     if not isinstance(layer_types, tuple) or not layer_types:
@@ -102,7 +91,7 @@ def batch_order(n: int, batch_size: int, steps: int, seed: int = 0) -> list[torc
     permutations (a new permutation each time one runs out), so every set-up sees the
     same batches in the same order.
     """
-    n, batch_size, steps = (_check_positive_int(k, v) for k, v in
+    n, batch_size, steps = (positive_int(k, v) for k, v in
                             (("n", n), ("batch_size", batch_size), ("steps", steps)))
     if batch_size > n:
         raise ValueError(f"batch_size: expected at most n={n} examples, got {batch_size}")
@@ -126,9 +115,9 @@ def lr_range_test(model: nn.Module, train: Pair, *, lr_min: float = 1e-5, lr_max
     ``torch.optim.AdamW``. Trains ``model`` in place (use a fresh one). Stops early when the
     loss is not finite or exceeds 4 times the lowest loss so far. Returns ``(lrs, losses)``, both (K,).
     """
-    _check_module("model", model)
+    check_module("model", model)
     x, y = _check_pair("train", train)
-    steps = _check_positive_int("steps", steps)
+    steps = positive_int("steps", steps)
     if steps < 2:
         raise ValueError(f"steps: expected at least 2, got {steps}")
     if not 0 < lr_min < lr_max:
@@ -214,7 +203,7 @@ def compare_runs(setups: dict[str, Setup], train: Pair, val: Pair, *, steps: int
         raise TypeError(f"setups: expected a non-empty dict of name -> function, got {setups!r}")
     x, y = _check_pair("train", train)
     val = _check_pair("val", val)
-    steps = _check_positive_int("steps", steps)
+    steps = positive_int("steps", steps)
     batches = batch_order(len(x), batch_size, steps, seed)
     device = torch.device(device) if device is not None else pick_device()
     runs = {}

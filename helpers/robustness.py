@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from helpers.explain import fgsm
+from helpers.validate import positive_int
 
 __all__ = ["accuracy_under_fgsm", "balanced_subset", "embed", "fgsm_augment"]
 
@@ -33,14 +34,6 @@ def _check_epsilon(name: str, value: object) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name}: expected a finite number >= 0, got {value}")
     return float(value)
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
-    return value
 
 
 def _check_clip(clip: object) -> tuple[float, float]:
@@ -95,7 +88,7 @@ def accuracy_under_fgsm(
     if isinstance(epsilons, (str, bytes)) or not isinstance(epsilons, Sequence) or not epsilons:
         raise TypeError(f"epsilons: expected a non-empty list of numbers, got {epsilons!r}")
     epsilons = [_check_epsilon("epsilons[i]", e) for e in epsilons]
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     clip = _check_clip(clip)
     if len(x) == 0:
         raise ValueError("x: expected at least one image, got 0")
@@ -167,7 +160,7 @@ def balanced_subset(y: torch.Tensor, per_class: int, *, generator: torch.Generat
     """
     if not isinstance(y, torch.Tensor) or y.ndim != 1 or y.dtype.is_floating_point or y.dtype == torch.bool:
         raise TypeError(f"y: expected a 1-d tensor of integer class numbers, got {_describe(y)}")
-    per_class = _check_positive_int("per_class", per_class)
+    per_class = positive_int("per_class", per_class)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
     chosen = []
@@ -190,7 +183,7 @@ def embed(extractor: nn.Module, x: torch.Tensor, *, batch_size: int = 1000) -> t
     extractor = _check_model(extractor)
     if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.dtype.is_floating_point:
         raise ValueError(f"x: expected a float tensor (N, C, H, W), got {_describe(x)}")
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     device = next((p.device for p in extractor.parameters()), torch.device("cpu"))
     was_training = extractor.training
     extractor.eval()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers.validate import finite_number
+from helpers.validate import finite_number, positive_int
 
 __all__ = [
     "check_device",
@@ -137,12 +137,7 @@ def check_pair(name: str, data: Any) -> Pair:
     return x, y
 
 
-def check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
-    return int(value)
+check_positive_int = positive_int  # the one positive-int check, under the name training uses
 
 
 def check_device(device: Any) -> torch.device:

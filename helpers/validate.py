@@ -25,10 +25,11 @@ def _is_int(value: Any) -> bool:
 
 def positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum`` (default 1); bools and floats are refused."""
+    wanted = "a positive int" if minimum == 1 else f"an int >= {minimum}"
     if not _is_int(value):
-        raise TypeError(f"{name}: expected an int >= {minimum}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name}: expected {wanted}, got {type(value).__name__} {value!r}")
     if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
+        raise ValueError(f"{name}: expected {wanted}, got {value}")
     return int(value)
 
 

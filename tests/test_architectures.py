@@ -221,7 +221,7 @@ def test_parameter_formulas_take_only_positive_ints(formula, position, bad, erro
     function(*args)  # the good arguments work
     args = list(args)
     args[position] = bad
-    with pytest.raises(error, match=rf"^{names[position]}: expected an int >= 1"):
+    with pytest.raises(error, match=rf"^{names[position]}: expected a positive int"):
         function(*args)
 
 

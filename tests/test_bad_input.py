@@ -43,7 +43,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from helpers import architectures as arch  # noqa: E402
-from helpers import augment, checkpoints, conv, drawing, explain, features, models, neurons, plots, training  # noqa: E402
+from helpers import augment, callbacks, checkpoints, conv, drawing, explain, features, models, neurons, plots, training  # noqa: E402
 
 # Lesson 08's backward passes are moving from helpers.conv to helpers.conv_backward;
 # the sweep follows them to whichever module holds them.
@@ -54,13 +54,15 @@ except ImportError:  # pragma: no cover - before the split
     backward = conv
     _BACK = "conv"
 
-MODULES = ("training", "checkpoints", "plots", "features", "architectures", "drawing", "conv", "augment", "neurons",
+MODULES = ("training", "callbacks", "checkpoints", "plots", "features", "architectures", "drawing", "conv", "augment", "neurons",
            "explain", "models") + (("conv_backward",) if _BACK == "conv_backward" else ())
 
 LEFT_OUT = {
     "training.pick_device": "takes no arguments",
     "training.History": "a data record filled by fit",
     "checkpoints.CheckpointError": "an exception class",
+    "callbacks.StopTraining": "an exception class",
+    "callbacks.Callback": "a base class without arguments; its subclasses are checked",
     "conv.ConvStep": "a data record returned by conv2d_steps",
     "conv.PoolStep": "a data record returned by pool2d_steps",
     "models.Recipe": "a data record; train_recipe is checked",
@@ -100,6 +102,11 @@ PROBS = np.full((2, 3), 1 / 3)
 
 # name: [(kind, call(tmp), error, match)], kind in type / shape / range
 T, V = TypeError, ValueError
+
+
+def _sgd() -> torch.optim.Optimizer:
+    """An optimizer for a model with one parameter (train_epoch refuses the input before using it)."""
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
 CASES = {
     # ----------------------------------------------------------------- training
     "training.evaluate": [
@@ -425,6 +432,26 @@ CASES = {
         ("type", lambda t: models.one_cycle("0.1", 3), T, "max_lr"),
         ("shape", lambda t: models.one_cycle([0.1], 3), T, "max_lr"),
         ("range", lambda t: models.one_cycle(0.1, 0), V, "epochs"),
+    ],
+    "training.train_epoch": [
+        ("type", lambda t: training.train_epoch(nn.Flatten(), X.to(torch.uint8), Y, _sgd()), T, "x and y"),
+        ("shape", lambda t: training.train_epoch(nn.Flatten(), X, Y[:1], _sgd()), V, "x and y"),
+        ("range", lambda t: training.train_epoch(nn.Flatten(), X, Y, _sgd(), None, 0), V, "batch_size"),
+    ],
+    "callbacks.EarlyStopping": [
+        ("type", lambda t: callbacks.EarlyStopping("2"), T, "patience"),
+        ("shape", lambda t: callbacks.EarlyStopping([2]), T, "patience"),
+        ("range", lambda t: callbacks.EarlyStopping(0), V, "patience"),
+    ],
+    "callbacks.Checkpoint": [
+        ("type", lambda t: callbacks.Checkpoint(3), T, "path"),
+        ("shape", lambda t: callbacks.Checkpoint(["a.pt"]), T, "path"),
+        ("range", lambda t: callbacks.Checkpoint(None), V, "path"),
+    ],
+    "callbacks.check_callbacks": [
+        ("type", lambda t: callbacks.check_callbacks(object(), has_val=True), T, "callbacks"),
+        ("shape", lambda t: callbacks.check_callbacks([object()], has_val=True), T, "callbacks"),
+        ("range", lambda t: callbacks.check_callbacks([callbacks.EarlyStopping(2)], has_val=False), V, "val"),
     ],
     "training.train_recipe": [
         ("type", lambda t: training.train_recipe("recipe", (X, Y)), T, "recipe"),

@@ -147,7 +147,7 @@ from helpers.plots import show_array, show_images  # noqa: E402
     ([0.5, 1.7], [0, 1], None, "true: expected whole class numbers, got 0.5"),
     ([0, 1], [0, -1], None, "predicted: expected class numbers >= 0, got -1"),
     ([0, 3], [0, 1], 3, r"true: expected class numbers below 3 \(num_classes\), got 3"),
-    ([0, 1], [0, 1], 0, "num_classes: expected an int >= 1"),
+    ([0, 1], [0, 1], 0, "num_classes: expected a positive int"),
     ([0, 1], ["a", "b"], None, "predicted: expected integer class numbers"),
 ])
 def test_confusion_matrix_refuses_non_class_numbers(true, pred, num_classes, pattern):

@@ -21,7 +21,7 @@ def test_positive_int_accepts_ints(good, expected):
 @pytest.mark.parametrize("bad, error", [(True, TypeError), (2.0, TypeError), ("2", TypeError),
                                         (None, TypeError), (0, ValueError), (-3, ValueError)])
 def test_positive_int_refuses(bad, error):
-    with pytest.raises(error, match=r"^n: expected an int >= 1, got"):
+    with pytest.raises(error, match=r"^n: expected a positive int, got"):
         positive_int("n", bad)
 
 
