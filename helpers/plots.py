@@ -293,7 +293,8 @@ def plot_history(
     for old in list(fig.legends):  # a redraw (the live plot) replaces the legend
         old.remove()
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False)
+    fits = max(1, int(COLUMN_WIDTH // (_text_inches(max(map(len, labels), default=1)) + 0.6)))
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4, fits), frameon=False)
     fig.suptitle(title)
     return fig
 
