@@ -512,7 +512,7 @@ def plot_accuracy_curves(
         if not np.all((acc >= 0) & (acc <= 1)):
             raise ValueError(f"curves[{name!r}]: expected accuracies in [0, 1], got {acc.min():.3g}..{acc.max():.3g}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
+        _, ax = plt.subplots(figsize=(5.2, 3.8), layout="constrained")
     viridis = plt.get_cmap("viridis")
     markers = "osD^v"
     for j, (name, acc) in enumerate(curves.items()):
@@ -523,7 +523,8 @@ def plot_accuracy_curves(
                 color=viridis(0.15 + 0.6 * j / max(1, len(curves) - 1)))
     ax.set(xlabel=xlabel, ylabel="test accuracy", title=title, ylim=(0, 1.02))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)  # beside the curves, never on them
+    # below the axes, never on the curves (also when the axes is one of a row)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=min(len(curves), 2), frameon=False)
     return ax
 
 
