@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,9 +11,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.figures import apply_style, new_figure, render_png  # noqa: E402
+from helpers.figures import COLUMN_WIDTH, DISPLAY_DPI, SHARP_DPI, apply_style, new_figure, render_png  # noqa: E402
 from tools import figure_check  # noqa: E402
 from tools.figure_check import check_figure  # noqa: E402
 
@@ -176,3 +176,79 @@ def test_a_kernel_started_with_the_startup_file_logs_and_keeps_its_namespace_cle
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(e["cell"], e["figure"]) for e in entries] == [(draw, "tiny")]
     assert entries[0]["findings"][0]["kind"] == "small"
+
+
+# --------------------------------------------------------------------------- #
+# The course's own helper figures pass the check (and keep one ink convention).
+# --------------------------------------------------------------------------- #
+
+NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def _history(rate: float) -> dict:
+    e = np.arange(1, 6)
+    return {"train_loss": list(2 * np.exp(-rate * e)), "val_loss": list(2.1 * np.exp(-rate * e)),
+            "train_acc": list(1 - 0.9 * np.exp(-rate * e)), "val_acc": list(1 - 0.92 * np.exp(-rate * e))}
+
+
+def _helper_figures():
+    from helpers import animation, features, plots
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (20, 28, 28)).astype(np.uint8)
+    labels, predicted = rng.integers(0, 10, 20), rng.integers(0, 10, 20)
+    probs = rng.dirichlet(np.ones(10), 20)
+    yield "show_images", lambda: plots.show_images(images, labels, class_names=NAMES, predictions=predicted, title="t")
+    yield "show_array 28 x 28", lambda: plots.show_array(images[0]).figure
+    yield "show_array floats", lambda: plots.show_array(rng.normal(size=(8, 8))).figure
+    yield "plot_class_counts", lambda: plots.plot_class_counts(labels, class_names=NAMES).figure
+    yield "show_channels", lambda: plots.show_channels(rng.integers(0, 256, (40, 60, 3)).astype(np.uint8))
+    yield "plot_history runs", lambda: plots.plot_history({"full batch (1 step per epoch)": _history(0.1),
+                                                           "mini-batches of 50 + momentum 0.9": _history(1.0)})
+    yield "plot_confusion_matrix", lambda: plots.plot_confusion_matrix(labels, predicted, NAMES, normalize=True)
+    yield "show_mistakes", lambda: plots.show_mistakes(images, probs, labels, NAMES)
+    yield "plot_probabilities", lambda: plots.plot_probabilities(images[0] / 255 - 0.3, probs[0], NAMES)
+    yield "plot_accuracy_curves", lambda: plots.plot_accuracy_curves(
+        [0, 10, 20], {"plain": [0.9, 0.8, 0.5], "augmented": [0.95, 0.9, 0.8]}, xlabel="angle", title="t").figure
+    yield "plot_filters", lambda: features.plot_filters(rng.normal(size=(16, 1, 3, 3)))
+    yield "plot_feature_maps", lambda: features.plot_feature_maps(rng.random((32, 14, 14)))
+    yield "animate_convolution", lambda: _shown(animation.animate_convolution(np.arange(36).reshape(6, 6) % 3,
+                                                                              np.ones((3, 3))))
+    yield "animate_pooling", lambda: _shown(animation.animate_pooling(np.arange(36).reshape(6, 6) % 7))
+
+
+def _shown(anim):
+    """An animation's first frame, drawn (so matplotlib does not warn that it never rendered)."""
+    anim._init_draw()
+    anim.view.draw_step(0)
+    return anim.view.fig
+
+
+@pytest.mark.parametrize("name, make", list(_helper_figures()), ids=[n for n, _ in _helper_figures()])
+def test_every_helper_figure_passes_the_check(name, make):
+    fig = make()
+    assert fig.get_figwidth() <= COLUMN_WIDTH + 1e-9, f"{name} is wider than the column"
+    assert check_figure(fig) == []
+
+
+@pytest.mark.parametrize("builder", ["conv_stepper", "pool_stepper", "conv_size_explorer"])
+def test_widget_pictures_pass_the_check_and_are_shown_at_drawn_size(builder, monkeypatch):
+    from helpers import conv_widgets, figures
+
+    drawn = []
+    render = figures.render_png
+    monkeypatch.setattr(figures, "render_png", lambda fig: (drawn.append(fig), render(fig))[1])
+    box = getattr(conv_widgets, builder)()
+    fig, picture = drawn[-1], box.outputs["picture"]
+    assert check_figure(fig) == []
+    assert picture.layout.width == f"{round(fig.get_figwidth() * DISPLAY_DPI)}px"  # never scaled up
+    png_width = int.from_bytes(picture.value[16:20], "big")
+    assert png_width == round(fig.get_figwidth() * SHARP_DPI)  # twice the pixels shown: sharp
+
+
+def test_mistakes_are_white_ink_on_black_like_every_digit():
+    from helpers import plots
+
+    rng = np.random.default_rng(1)
+    fig = plots.show_mistakes(rng.integers(0, 256, (6, 28, 28)), rng.dirichlet(np.ones(3), 6), np.zeros(6, int))
+    assert {im.get_cmap().name for ax in fig.axes for im in ax.images} == {"gray"}
