@@ -9,6 +9,7 @@ returns the code that runs a block: its ``forward`` method, or, for a block that
 from __future__ import annotations
 
 import inspect
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -98,8 +99,10 @@ def draw_block(name: str, ax: Axes | None = None) -> Axes:
     diagram = _diagrams()[name]
     xs = [x for x, _, _, _ in diagram.nodes.values()]
     ys = [y for _, y, _, _ in diagram.nodes.values()]
+    title = textwrap.fill(diagram.title, int(COLUMN_WIDTH * 72 / (0.6 * 11)) - 4)  # 11 pt fits the column
     if ax is None:
-        width = 3.2 + 1.9 * (max(xs) - min(xs))
+        title_width = max(map(len, title.split("\n"))) * 0.6 * 11 / 72 + 0.4
+        width = min(COLUMN_WIDTH, max(3.2 + 1.9 * (max(xs) - min(xs)), title_width))  # never shrunk by the page
         _, ax = plt.subplots(figsize=(width, 0.75 * (max(ys) - min(ys)) + 1.6), layout="constrained")
     boxes = {}
     for key, (x, y, label, kind) in diagram.nodes.items():
@@ -112,7 +115,7 @@ def draw_block(name: str, ax: Axes | None = None) -> Axes:
                                      linestyle="--" if bend else "-"))
     ax.set_xlim(min(xs) - 1.0, max(xs) + 1.0)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-    ax.set_title(diagram.title, fontsize=11)
+    ax.set_title(title, fontsize=11)
     ax.axis("off")
     return ax
 

@@ -212,6 +212,10 @@ def _helper_figures():
         [0, 10, 20], {"plain": [0.9, 0.8, 0.5], "augmented": [0.95, 0.9, 0.8]}, xlabel="angle", title="t").figure
     yield "plot_filters", lambda: features.plot_filters(rng.normal(size=(16, 1, 3, 3)))
     yield "plot_feature_maps", lambda: features.plot_feature_maps(rng.random((32, 14, 14)))
+    from helpers.block_diagrams import BLOCKS, draw_block
+
+    for block in BLOCKS:
+        yield f"draw_block {block}", lambda block=block: draw_block(block).figure
     yield "animate_convolution", lambda: _shown(animation.animate_convolution(np.arange(36).reshape(6, 6) % 3,
                                                                               np.ones((3, 3))))
     yield "animate_pooling", lambda: _shown(animation.animate_pooling(np.arange(36).reshape(6, 6) % 7))
