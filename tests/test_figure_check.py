@@ -235,14 +235,18 @@ def test_every_helper_figure_passes_the_check(name, make):
     assert check_figure(fig) == []
 
 
-@pytest.mark.parametrize("builder", ["conv_stepper", "pool_stepper", "conv_size_explorer"])
-def test_widget_pictures_pass_the_check_and_are_shown_at_drawn_size(builder, monkeypatch):
-    from helpers import conv_widgets, figures
+@pytest.mark.parametrize("module, builder", [
+    ("conv_widgets", "conv_stepper"), ("conv_widgets", "pool_stepper"), ("conv_widgets", "conv_size_explorer"),
+    ("descent", "gradient_descent_explorer"), ("mlp_widgets", "parameter_counter")])
+def test_widget_pictures_pass_the_check_and_are_shown_at_drawn_size(module, builder, monkeypatch):
+    import importlib
+
+    from helpers import figures
 
     drawn = []
     render = figures.render_png
     monkeypatch.setattr(figures, "render_png", lambda fig: (drawn.append(fig), render(fig))[1])
-    box = getattr(conv_widgets, builder)()
+    box = getattr(importlib.import_module(f"helpers.{module}"), builder)()
     fig, picture = drawn[-1], box.outputs["picture"]
     assert check_figure(fig) == []
     assert picture.layout.width == f"{round(fig.get_figwidth() * DISPLAY_DPI)}px"  # never scaled up
