@@ -146,3 +146,25 @@ def test_train_recipe_runs_the_whole_schedule_and_learns():
     assert history.val_acc[-1] > 0.5  # far above chance (0.1)
     with pytest.raises(TypeError, match="recipe"):
         train_recipe("MNIST", (x, y))
+
+
+def test_course_cnn_pools_before_batch_norm_and_relu():
+    """Each block is conv -> max pool -> batch norm -> ReLU (lesson 09), and the pooling-first
+    order it rests on holds: max pooling and ReLU commute exactly."""
+    kinds = [type(m).__name__ for m in CourseCNN().features]
+    assert kinds == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"] * 2
+    plain = [type(m).__name__ for m in CourseCNN(batch_norm=False).features]
+    assert plain == ["Conv2d", "MaxPool2d", "Identity", "ReLU"] * 2
+    maps = torch.randn(8, 16, 24, 24, generator=torch.Generator().manual_seed(0))
+    pool, relu = torch.nn.MaxPool2d(2), torch.nn.ReLU()
+    assert torch.equal(pool(relu(maps)), relu(pool(maps)))
+    # the last convolution gives the 8 x 8 maps lesson 13's Grad-CAM reads
+    shapes = {}
+    model = CourseCNN().eval()
+    hook = model.features[4].register_forward_hook(lambda m, i, out: shapes.update(conv=tuple(out.shape)))
+    with torch.no_grad():
+        model(torch.zeros(2, 1, 28, 28))
+    hook.remove()
+    assert shapes["conv"] == (2, 32, 8, 8)
+    with pytest.raises(TypeError, match="batch_norm"):
+        CourseCNN(batch_norm="no")

@@ -163,15 +163,15 @@ q1 = Exercise(
     checker=_check_challenge,
     time_limit=TIME_LIMIT_S,
     hints=[
-        "Start from lesson 09's CourseCNN: two blocks of Conv2d → BatchNorm2d → ReLU → MaxPool2d, then "
+        "Start from lesson 09's CourseCNN: two blocks of Conv2d → MaxPool2d → BatchNorm2d → ReLU, then "
         "Flatten → Linear → ReLU → Linear(…, 10). Settings: a few epochs, lr about 0.005, batch 128.",
         "With 5×5 convolutions and no padding the maps go 28 → 24 → 12 → 8 → 4, so after the second block "
         "with C filters the flattened size is C * 4 * 4. Lesson 09's network (16 then 32 filters) trained for 5 or 6 epochs passes.",
     ],
     solution='''def build_model():
     return nn.Sequential(
-        nn.Conv2d(1, 16, kernel_size=5), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, kernel_size=5), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, 16, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.Conv2d(16, 32, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.ReLU(),
         nn.Flatten(), nn.Dropout(0.1),
         nn.Linear(32 * 4 * 4, 100), nn.ReLU(),
         nn.Linear(100, 10),
