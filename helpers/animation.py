@@ -104,7 +104,9 @@ class ConvolutionView:
         pad_rows = self.padded.shape[0] - np.shape(image)[0]
         pad_cols = self.padded.shape[1] - np.shape(image)[1]
 
-        axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": [self.padded.shape[1], kw, kw, self.out_shape[1]]})
+        # at least 4 cells of width per panel, so a small kernel or output still has room for its title
+        ratios = [max(4, n) for n in (self.padded.shape[1], kw, kw, self.out_shape[1])]
+        axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": ratios})
         self.ax_in, self.ax_k, self.ax_p, self.ax_out = axes
         low, high = _limits(self.padded)
         _grid(self.ax_in, self.padded, "gray", "input (padded)" if pad_rows or pad_cols else "input", low, high)
@@ -186,7 +188,7 @@ class PoolingView:
         last = self.steps[-1]
         self.out_shape = (last.row + 1, last.col + 1)
         self.output = np.full(self.out_shape, np.nan)
-        axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [self.x.shape[1], ww, self.out_shape[1]]})
+        axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [max(4, n) for n in (self.x.shape[1], ww, self.out_shape[1])]})
         self.ax_in, self.ax_w, self.ax_out = axes
         low, high = _limits(self.x)
         _grid(self.ax_in, self.x, "viridis", "input", low, high)
