@@ -103,20 +103,26 @@ def test_lesson_runs_and_responds(
         for css in sorted(classes - known):
             warnings.warn(f"{name}: widget class {css} has no steps in lesson_steps.WIDGET_STEPS")
         present = [sel for sel in WIDGET_STEPS if page.locator(f".jp-Notebook {sel}").count()]
-        steps = [step for sel in present for step in WIDGET_STEPS[sel]]
-        for number, step in enumerate(steps, 1):
+        steps = [(sel, step) for sel in present for step in WIDGET_STEPS[sel]]
+        for number, (widget_css, step) in enumerate(steps, 1):
             view = page.locator(step.view).first
             view.wait_for(state="visible", timeout=15_000)
+            widget = page.locator(f".jp-Notebook {widget_css}").first
+            widget.scroll_into_view_if_needed(timeout=10_000)
+            # The widget itself before and after the step (a page screenshot shows whatever the
+            # viewport holds, so it can look the same before and after).
+            shot = screenshot_dir / f"{stem}-step{number:02d}"
+            widget_before = widget.screenshot(path=f"{shot}-before.png", timeout=10_000, animations="disabled")
             before = element_snapshot(view)
             step.act(page)
             wait_for_change(view, before, f"{name}: {step.description} to change {step.view}")
-            # What the view showed after this step (e.g. the drawn digit and its probabilities).
-            view.screenshot(path=str(screenshot_dir / f"{stem}-step{number:02d}.png"), timeout=10_000)
+            widget.scroll_into_view_if_needed(timeout=10_000)
+            widget_after = widget.screenshot(path=f"{shot}-after.png", timeout=10_000, animations="disabled")
+            assert widget_after != widget_before, (
+                f"{name}: the screenshots of {widget_css} before and after {step.description} are identical")
             errors = error_outputs(page)
             assert not errors, f"{name}: after {step.description}:\n" + "\n".join(errors)
         play_first_animation(page, name, screenshot_dir / f"{stem}-animation.png")
-        if steps:
-            save_screenshot(page, screenshot_dir, f"{stem}-interacted")
 
         unexpected = console.unexpected()
         assert not unexpected, f"{name}: JavaScript console errors:\n" + "\n".join(unexpected)
