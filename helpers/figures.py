@@ -98,10 +98,14 @@ def new_figure(width: float = 4.0, height: float = 4.0, dpi: int = DISPLAY_DPI,
     return Figure(figsize=(width, height), dpi=dpi, layout=layout)
 
 
-def render_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes at :data:`SHARP_DPI` (twice the pixels it is shown with)."""
+def render_png(fig: Figure, dpi: float | None = None) -> bytes:
+    """The figure as PNG bytes, at ``dpi`` pixels per inch (default: the figure's own dpi).
+
+    An image that shows the bytes as they come is as wide as the PNG; :func:`show_png`
+    sends twice the pixels and sizes the image to the figure instead.
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=SHARP_DPI)
+    fig.savefig(buf, format="png", dpi=fig.dpi if dpi is None else dpi)
     return buf.getvalue()
 
 
@@ -110,7 +114,7 @@ def show_png(picture: widgets.Image, fig: Figure) -> None:
     width, height = (f"{round(v * DISPLAY_DPI)}px" for v in fig.get_size_inches())
     if picture.layout.width != width or picture.layout.height != height:
         picture.layout.width, picture.layout.height = width, height
-    picture.value = render_png(fig)
+    picture.value = render_png(fig, SHARP_DPI)
 
 
 def expose(box: widgets.Widget, *, controls: dict, outputs: dict, update: Callable[[], None],

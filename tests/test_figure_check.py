@@ -245,7 +245,7 @@ def test_widget_pictures_pass_the_check_and_are_shown_at_drawn_size(module, buil
 
     drawn = []
     render = figures.render_png
-    monkeypatch.setattr(figures, "render_png", lambda fig: (drawn.append(fig), render(fig))[1])
+    monkeypatch.setattr(figures, "render_png", lambda fig, dpi=None: (drawn.append(fig), render(fig, dpi))[1])
     box = getattr(importlib.import_module(f"helpers.{module}"), builder)()
     fig, picture = drawn[-1], box.outputs["picture"]
     assert check_figure(fig) == []
