@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-__all__ = ["affine", "affine_matrices", "random_affine", "rotate", "sampling_grid", "shift", "zoom"]
+__all__ = ["affine", "affine_matrices", "random_affine", "random_flip", "rotate", "sampling_grid", "shift", "zoom"]
 
 Param = float | int | torch.Tensor
 _MODES = ("bilinear", "nearest")
@@ -266,3 +266,20 @@ def random_affine(
     dy = (2 * u[2] - 1) * translate * h
     factors = sc_lo + (sc_hi - sc_lo) * u[3]
     return affine(x, degrees=angles, dx=dx, dy=dy, scale=factors, fill=fill)
+
+
+def random_flip(x: torch.Tensor, *, p: float = 0.5, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Mirror each image left to right with probability ``p`` (lesson 10's garments).
+
+    x: (N, C, H, W) float -> (N, C, H, W), same dtype and device; each image is either
+    kept or flipped along its width, independently. A left-right mirror of a shirt is
+    still a shirt (not so for digits: a mirrored 2 is no 2). Use it as the ``augment`` of
+    ``helpers.training.fit`` or of a :class:`helpers.models.Recipe`.
+    """
+    x = _check_images(x)
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"p: expected a probability in [0, 1], got {p!r}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
+    flip = (torch.rand(len(x), generator=generator) < p).to(x.device).view(-1, 1, 1, 1)
+    return torch.where(flip, x.flip(-1), x)

@@ -22,17 +22,20 @@ from typing import Callable
 import torch
 from torch import nn
 
+from helpers.augment import random_flip
 from helpers.validate import finite_number, positive_int
 
 __all__ = [
     "CourseCNN",
     "FASHION_RECIPE",
+    "FlipAveraged",
     "MNIST_RECIPE",
     "Recipe",
     "TutorialCNN",
     "adamw",
     "build_mlp",
     "count_parameters",
+    "fashion_model",
     "one_cycle",
 ]
 
@@ -151,6 +154,28 @@ class CourseCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
+class FlipAveraged(nn.Module):
+    """Test-time augmentation by mirroring (lesson 10): in eval mode the scores are the mean
+    of the network's scores for each image and for its left-right mirror image.
+
+    x: (N, C, H, W) -> logits (N, classes). In train mode it is ``net`` unchanged (train it
+    on mirrored images too, e.g. with ``augment=helpers.augment.random_flip``: a network
+    that never saw a mirror image is hurt by this average, not helped). ``net`` stays
+    reachable as ``.net``.
+    """
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"net: expected a torch.nn.Module, got {type(net).__name__}")
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return self.net(x)
+        return (self.net(x) + self.net(x.flip(-1))) / 2
+
+
 def build_mlp(hidden: tuple[int, ...] = (512, 512), num_classes: int = 10, *, in_features: int = 784,
               dropout: float = 0.0) -> nn.Sequential:
     """A multilayer perceptron: flatten, then dense layers with ReLU between them.
@@ -180,6 +205,7 @@ class Recipe:
     (or ``None``); ``scheduler_interval`` says when :func:`helpers.training.fit` steps
     it: after every batch (``"batch"``) or every epoch (``"epoch"``). ``mean`` and
     ``std`` standardize inputs scaled to [0, 1] (``None``: just divide by 255).
+    ``augment`` (optional) transforms every training batch (e.g. ``random_flip``).
     """
 
     name: str
@@ -191,6 +217,7 @@ class Recipe:
     epochs: int
     mean: float | None
     std: float | None
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         if self.scheduler_interval not in ("batch", "epoch"):
@@ -257,10 +284,18 @@ MNIST_RECIPE = Recipe(
 one epoch of batch 128. Measured on the 60,000 training digits, 2 CPU threads: 99.05-99.15%
 MNIST test accuracy over six seeds, 7-8 s of training (``make bench`` keeps the current figures)."""
 
-_FASHION_EPOCHS = 6
+_FASHION_EPOCHS = 7
+
+
+def fashion_model() -> nn.Module:
+    """Lesson 10's reference network: lesson 09's CourseCNN with 48 filters in its second
+    block, wrapped in :class:`FlipAveraged` (scores averaged over each garment and its mirror)."""
+    return FlipAveraged(CourseCNN(channels=(16, 48)))
+
+
 FASHION_RECIPE = Recipe(
     name="course_cnn_fashion",
-    build_model=CourseCNN,
+    build_model=fashion_model,
     build_optimizer=adamw(lr=5e-3, weight_decay=1e-4),
     build_scheduler=one_cycle(max_lr=5e-3, epochs=_FASHION_EPOCHS),
     scheduler_interval="batch",
@@ -268,8 +303,10 @@ FASHION_RECIPE = Recipe(
     epochs=_FASHION_EPOCHS,
     mean=FASHION_MEAN,
     std=FASHION_STD,
+    augment=random_flip,
 )
-"""Lesson 10's hidden reference: lesson 09's CourseCNN trained longer (6 epochs), AdamW + one-cycle.
-
-Measured: about 91.3% Fashion-MNIST test accuracy (the first goal, 92% within a minute,
-was not reached: wider variants tried did no better within that budget)."""
+"""Lesson 10's reference: CourseCNN with 16 and 48 filters, trained 7 epochs on garments mirrored
+at random (AdamW + one-cycle, peak 0.005), scored on each test garment and its mirror.
+Measured on the 60,000 training images, 2 CPU threads, 3 seeds: 92.00-92.06% test accuracy in
+52-61 s of training; without the mirroring, the same network reaches 91.7-92.0% in 7 epochs
+and the lesson 09 network 91.4-91.6% in 8 (``make bench`` keeps the current figures)."""

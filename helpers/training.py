@@ -402,7 +402,8 @@ def train_recipe(
     ``recipe.mean`` / ``recipe.std``; y int64 (N,). ``model``: a network to train instead
     of ``recipe.build_model()`` (lesson 09 passes the CourseCNN written in the notebook);
     it is used as given, so build it after seeding for a reproducible start.
-    ``fit_kwargs`` go to ``fit`` (e.g. ``progress``, ``callbacks``, ``device``).
+    ``fit_kwargs`` go to ``fit`` (e.g. ``progress``, ``callbacks``, ``device``); the recipe's
+    ``augment`` is used unless ``augment=`` is given.
     Returns ``(model, history)``. Lessons 09-10; ``make bench`` times exactly this.
     """
     if not isinstance(recipe, Recipe):
@@ -413,6 +414,7 @@ def train_recipe(
     optimizer = recipe.build_optimizer(model)
     steps_per_epoch = math.ceil(len(train[0]) / recipe.batch_size)
     scheduler = recipe.build_scheduler(optimizer, steps_per_epoch)
+    fit_kwargs.setdefault("augment", recipe.augment)
     history = fit(model, train, val, epochs=recipe.epochs, optimizer=optimizer, scheduler=scheduler,
                   scheduler_interval=recipe.scheduler_interval, batch_size=recipe.batch_size, **fit_kwargs)
     return model, history

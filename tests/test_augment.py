@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers.augment import affine, affine_matrices, random_affine, rotate, sampling_grid, shift, zoom
+from helpers.augment import affine, affine_matrices, random_affine, random_flip, rotate, sampling_grid, shift, zoom
 
 ATOL = 1e-5
 
@@ -336,3 +336,18 @@ def test_plot_accuracy_curves_draws_one_line_per_model():
     with pytest.raises(ValueError, match="plain"):
         plot_accuracy_curves([0, 10], {"plain": [1.0]}, xlabel="angle", title="t")
     plt.close("all")
+
+
+def test_random_flip_mirrors_a_random_subset_of_the_batch():
+    x = torch.rand(64, 1, 5, 7, generator=torch.Generator().manual_seed(0))
+    out = random_flip(x, generator=torch.Generator().manual_seed(1))
+    mirrored = torch.tensor([torch.equal(o, xi.flip(-1)) for o, xi in zip(out, x)])
+    kept = torch.tensor([torch.equal(o, xi) for o, xi in zip(out, x)])
+    assert bool((mirrored ^ kept).all())          # each image is one or the other
+    assert 16 < int(mirrored.sum()) < 48          # about half of them, p = 0.5
+    assert torch.equal(random_flip(x, p=0.0), x)
+    assert torch.equal(random_flip(x, p=1.0), x.flip(-1))
+    with pytest.raises(ValueError, match="p: expected a probability"):
+        random_flip(x, p=1.5)
+    with pytest.raises(TypeError, match="generator"):
+        random_flip(x, generator=3)

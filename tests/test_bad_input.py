@@ -66,6 +66,7 @@ LEFT_OUT = {
     "conv.ConvStep": "a data record returned by conv2d_steps",
     "conv.PoolStep": "a data record returned by pool2d_steps",
     "models.Recipe": "a data record; train_recipe is checked",
+    "models.fashion_model": "takes no arguments",
     "architectures.GlobalAvgPool": "no constructor arguments; its forward is checked in test_architectures.py",
     "drawing.draw_digit_widget": "a widget; its bad input is tested in tests/test_drawing.py",
     "neurons.draw_neuron": "a picture of fixed small vectors; tested in tests/test_neurons.py",
@@ -432,6 +433,16 @@ CASES = {
         ("type", lambda t: models.one_cycle("0.1", 3), T, "max_lr"),
         ("shape", lambda t: models.one_cycle([0.1], 3), T, "max_lr"),
         ("range", lambda t: models.one_cycle(0.1, 0), V, "epochs"),
+    ],
+    "models.FlipAveraged": [
+        ("type", lambda t: models.FlipAveraged("net"), T, "net"),
+        ("shape", lambda t: models.FlipAveraged([nn.Flatten()]), T, "net"),
+        ("range", lambda t: models.FlipAveraged(None), T, "net"),
+    ],
+    "augment.random_flip": [
+        ("type", lambda t: augment.random_flip(X, p="0.5"), V, "p"),
+        ("shape", lambda t: augment.random_flip(X[0, 0]), V, "x"),
+        ("range", lambda t: augment.random_flip(X, p=2.0), V, "p"),
     ],
     "training.train_epoch": [
         ("type", lambda t: training.train_epoch(nn.Flatten(), X.to(torch.uint8), Y, _sgd()), T, "x and y"),

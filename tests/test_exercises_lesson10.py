@@ -1,7 +1,8 @@
 """Checkers of lesson 10: reference solutions pass, realistic mistakes fail, templates are not attempted.
 
 The challenge test trains the hidden reference solution once for real (about a minute on
-two CPU cores): it is the same recipe as helpers.models.FASHION_RECIPE, and must pass the
+two CPU cores): it is the same recipe as helpers.models.FASHION_RECIPE (mirrored garments,
+judged with their mirror images), and must pass the
 90% check on the validation split (the last 10,000 training images), which it never
 trained on.
 """
@@ -17,7 +18,8 @@ from torch import nn
 
 from helpers.exercises import lesson10 as ex
 from helpers.exercises.core import assert_failed, assert_passed, assert_unattempted, list_exercises
-from helpers.models import FASHION_RECIPE, count_parameters
+from helpers.augment import random_flip
+from helpers.models import FASHION_RECIPE, FlipAveraged, count_parameters
 from helpers.plots import confusion_matrix
 
 
@@ -113,6 +115,15 @@ def test_reference_solution_is_the_fashion_recipe():
     assert count_parameters(ns["build_model"]()) == count_parameters(FASHION_RECIPE.build_model())
     recipe = ex.challenge_recipe(ns["build_model"], settings)
     assert recipe.mean == FASHION_RECIPE.mean and recipe.std == FASHION_RECIPE.std
+    # mirrored garments in training, and each image judged with its mirror, as the reference
+    assert settings["flip"] is True and recipe.augment is FASHION_RECIPE.augment is random_flip
+    assert isinstance(ns["build_model"](), FlipAveraged)
+    assert ex.challenge_recipe(ns["build_model"], {**settings, "flip": False}).augment is None
+
+
+def test_challenge_refuses_a_flip_setting_that_is_not_a_bool():
+    ns = solved(ex.q1)
+    assert_failed(ex.q1, (ns["build_model"], {**ns["settings"], "flip": "yes"}), match="flip")
 
 
 def test_reference_solution_passes_with_at_least_91_percent():

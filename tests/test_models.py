@@ -10,6 +10,7 @@ from torch import nn
 
 from helpers.models import (
     FASHION_RECIPE,
+    FlipAveraged,
     MNIST_RECIPE,
     CourseCNN,
     Recipe,
@@ -168,3 +169,36 @@ def test_course_cnn_pools_before_batch_norm_and_relu():
     assert shapes["conv"] == (2, 32, 8, 8)
     with pytest.raises(TypeError, match="batch_norm"):
         CourseCNN(batch_norm="no")
+
+
+def test_flip_averaged_scores_each_image_and_its_mirror_in_eval_mode_only():
+    torch.manual_seed(0)
+    net = CourseCNN(channels=(16, 48))
+    model = FlipAveraged(net)
+    x = torch.randn(4, 1, 28, 28)
+    model.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), (net(x) + net(x.flip(-1))) / 2)
+        mirror_symmetric = model(x.flip(-1))
+    torch.testing.assert_close(mirror_symmetric, model(x))  # a mirror image gets the same scores
+    model.train()
+    torch.manual_seed(1)
+    a = model(x)
+    torch.manual_seed(1)
+    torch.testing.assert_close(a, net(x))  # training sees the plain network (same dropout draw)
+    assert count_parameters(model) == count_parameters(net)
+    with pytest.raises(TypeError, match="net"):
+        FlipAveraged("net")
+
+
+def test_the_fashion_recipe_trains_on_mirrored_garments(monkeypatch):
+    from helpers import training
+
+    seen = {}
+    monkeypatch.setattr(training, "fit", lambda *a, **k: seen.update(k) or "history")
+    x, y = torch.zeros(8, 1, 28, 28), torch.zeros(8, dtype=torch.int64)
+    model, _ = training.train_recipe(FASHION_RECIPE, (x, y), None, progress=False)
+    assert seen["augment"] is FASHION_RECIPE.augment is not None
+    assert isinstance(model, FlipAveraged)
+    training.train_recipe(FASHION_RECIPE, (x, y), None, augment=None)
+    assert seen["augment"] is None  # an explicit augment= wins

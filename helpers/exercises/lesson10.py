@@ -29,6 +29,7 @@ from helpers.exercises.core import (
     failed,
     passed,
 )
+from helpers.augment import random_flip
 from helpers.models import FASHION_RECIPE, Recipe, adamw, one_cycle
 from helpers.training import evaluate, pick_device, to_tensors, train_recipe
 
@@ -71,14 +72,14 @@ def trained_model() -> nn.Module | None:
     return _last_model.get("model")
 
 
-def _settings(settings: Any) -> tuple[int, float, int, float]:
+def _settings(settings: Any) -> tuple[int, float, int, float, bool]:
     if not isinstance(settings, dict):
         raise Failed(f"`settings` should be a dict like {{'epochs': 3, 'lr': 0.003, 'batch_size': 128}}, "
                      f"got {type(settings).__name__}.")
-    unknown = set(settings) - {"epochs", "lr", "batch_size", "weight_decay"}
+    unknown = set(settings) - {"epochs", "lr", "batch_size", "weight_decay", "flip"}
     if unknown:
         raise Failed(f"`settings` has unknown keys {sorted(unknown)}; use epochs, lr, batch_size "
-                     "(and optionally weight_decay).")
+                     "(and optionally weight_decay and flip).")
     missing = {"epochs", "lr", "batch_size"} - set(settings)
     if missing:
         raise Failed(f"`settings` is missing {sorted(missing)}.")
@@ -93,17 +94,22 @@ def _settings(settings: Any) -> tuple[int, float, int, float]:
                      "AdamW usually works around 0.001 to 0.01.")
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not 0 <= weight_decay < 1:
         raise Failed(f"settings['weight_decay'] should be a number in [0, 1), got {weight_decay!r}.")
-    return epochs, float(lr), batch_size, float(weight_decay)
+    flip = settings.get("flip", False)
+    if not isinstance(flip, bool):
+        raise Failed(f"settings['flip'] should be True (train on garments mirrored at random) or False, got {flip!r}.")
+    return epochs, float(lr), batch_size, float(weight_decay), flip
 
 
 def challenge_recipe(build_model: Callable[[], nn.Module], settings: dict):
     """The :class:`helpers.models.Recipe` the challenge check trains: the student's model,
-    AdamW with a one-cycle learning rate peaking at ``settings['lr']``, stepped per batch."""
-    epochs, lr, batch_size, weight_decay = _settings(settings)
+    AdamW with a one-cycle learning rate peaking at ``settings['lr']``, stepped per batch, and
+    with ``settings['flip']`` every training batch mirrored at random (``random_flip``)."""
+    epochs, lr, batch_size, weight_decay, flip = _settings(settings)
     return Recipe(name="fashion_challenge", build_model=build_model,
                   build_optimizer=adamw(lr=lr, weight_decay=weight_decay),
                   build_scheduler=one_cycle(max_lr=lr, epochs=epochs), scheduler_interval="batch",
-                  batch_size=batch_size, epochs=epochs, mean=FASHION_RECIPE.mean, std=FASHION_RECIPE.std)
+                  batch_size=batch_size, epochs=epochs, mean=FASHION_RECIPE.mean, std=FASHION_RECIPE.std,
+                  augment=random_flip if flip else None)
 
 
 def _validate_model(build_model: Any) -> nn.Module:
@@ -168,16 +174,19 @@ q1 = Exercise(
         "With 5×5 convolutions and no padding the maps go 28 → 24 → 12 → 8 → 4, so after the second block "
         "with C filters the flattened size is C * 4 * 4. Lesson 09's network (16 then 32 filters) trained for 5 or 6 epochs passes.",
     ],
-    solution='''def build_model():
-    return nn.Sequential(
+    solution='''from helpers.models import FlipAveraged
+
+def build_model():
+    net = nn.Sequential(
         nn.Conv2d(1, 16, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(16), nn.ReLU(),
-        nn.Conv2d(16, 32, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.Conv2d(16, 48, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(48), nn.ReLU(),
         nn.Flatten(), nn.Dropout(0.1),
-        nn.Linear(32 * 4 * 4, 100), nn.ReLU(),
+        nn.Linear(48 * 4 * 4, 100), nn.ReLU(),
         nn.Linear(100, 10),
     )
+    return FlipAveraged(net)  # judged on each garment and its mirror image
 
-settings = {"epochs": 6, "lr": 0.005, "batch_size": 128}''',
+settings = {"epochs": 7, "lr": 0.005, "batch_size": 128, "flip": True}''',
     answer_names=["build_model", "settings"],
 )
 
