@@ -91,9 +91,8 @@ def _met(g: dict[str, Any] | None) -> str:
     return "yes" if g["met"] else "**no**"
 
 
-def render_table(results: dict[str, Any]) -> str:
-    """The markdown table (plus machine line) summarizing a results dict."""
-    g = results.get("goals") or goals(results)
+def _mnist_rows(results: dict[str, Any], g: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Rows of the MNIST section: each recipe, then the speed-up."""
     rows: list[tuple[str, str, str, str]] = []
     mnist = results.get("mnist")
     if mnist:
@@ -117,12 +116,24 @@ def render_table(results: dict[str, Any]) -> str:
         ratio = mnist.get("ratio_pytorch_examples_to_course")
         if ratio is not None:
             rows.append(("MNIST speed-up: PyTorch examples / course", ("≥ " if mnist.get("ratio_is_lower_bound") else "") + f"{ratio:.1f}×", "≥ 10×", _met(g.get("mnist_speedup_vs_pytorch_examples"))))
+    return rows
+
+
+def _fashion_rows(results: dict[str, Any], g: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The Fashion-MNIST reference recipe's row."""
+    rows: list[tuple[str, str, str, str]] = []
     fashion = _get(results, "fashion", "course")
     if fashion:
         detail = f"{_pct(fashion['test_accuracy'])} after {_s(fashion['seconds'])} ({fashion['epochs']:.2f} epochs; 92% at {_s(fashion['seconds_to_92'])})"
         if len(fashion.get("seeds") or []) > 1:
             detail = f"median of {len(fashion['seeds'])} seeds: {detail}; " + _seed_list(fashion["seeds"])
         rows.append(("Fashion-MNIST: lesson 10's reference recipe", detail, "median ≥ 92% in median ≤ 60 s", _met(g.get("fashion_accuracy_and_seconds"))))
+    return rows
+
+
+def _compute_rows(results: dict[str, Any], g: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The achieved-compute row."""
+    rows: list[tuple[str, str, str, str]] = []
     comp = results.get("compute")
     if comp and comp.get("achieved_flops_per_second"):
         rows.append((
@@ -131,6 +142,12 @@ def render_table(results: dict[str, Any]) -> str:
             f"({comp['training_flops_per_sample'] / 1e6:.1f} MFLOP/sample × {comp['samples_seen']} samples)",
             "", "",
         ))
+    return rows
+
+
+def _course_rows(results: dict[str, Any], g: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Executing every notebook: time and peak memory."""
+    rows: list[tuple[str, str, str, str]] = []
     course = results.get("course")
     if course:
         largest = course.get("largest_notebook")
@@ -138,6 +155,12 @@ def render_table(results: dict[str, Any]) -> str:
         rows.append(("Execute every notebook (one at a time)", f"{course['total_seconds']:.0f} s for {course['notebooks']} notebooks" + (f"; FAILED: {', '.join(failed)}" if failed else "")
                      + ("" if course.get("complete", True) else f" (interrupted: {course['notebooks']} of {course.get('notebooks_expected', '?')} ran)"), "≤ 300 s", _met(g.get("course_total_seconds"))))
         rows.append(("Peak kernel memory (largest lesson)", "—" if course["peak_rss_mb"] is None else f"{course['peak_rss_mb']:.0f} MiB ({largest})", "< 2 GB", _met(g.get("course_peak_rss_mb"))))
+    return rows
+
+
+def _micro_rows(results: dict[str, Any], g: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """MNIST load time and the convolution micro-benchmark."""
+    rows: list[tuple[str, str, str, str]] = []
     micro = results.get("micro")
     if micro:
         lm = micro.get("load_mnist")
@@ -158,21 +181,18 @@ def render_table(results: dict[str, Any]) -> str:
                     continue  # only the top-level figures; details stay in bench.json
                 label, fmt, goal_text, ok = known.get(k, (f"conv micro: {k}", "{:.4g}", "", None))
                 rows.append((label, fmt.format(v), goal_text, "" if ok is None else ("yes" if ok(v) else "**no**")))
-    lines = ["| Benchmark | Result | Goal | Met |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    course_rows = []
-    if course and course.get("per_notebook"):
-        course_rows = ["", "| Notebook | Seconds | Peak kernel RSS |", "|---|---|---|"]
-        for name, r in course["per_notebook"].items():
-            rss = "—" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.0f} MiB"
-            course_rows.append(f"| {name} | {r['seconds']:.1f}{'' if r['ok'] else ' (failed)'} | {rss} |")
+    return rows
+
+
+def _footer(results: dict[str, Any]) -> list[str]:
+    """The machine, load and settings line under the table."""
     m = results.get("machine", {})
     def load(key: str) -> str:
         v = m.get(key)
         return "?" if not v else f"{v[0]:g}"
 
     took = results.get("total_benchmark_seconds")
-    footer = [
+    return [
         "",
         f"Measured {m.get('date', '?')} on {m.get('cpu', '?')} ({m.get('usable_cores', '?')} usable cores, "
         f"{_get(results, 'settings', 'threads') or m.get('torch_threads', '?')} torch threads; 1-minute load average "
@@ -187,6 +207,23 @@ def render_table(results: dict[str, Any]) -> str:
         + ". Training seconds exclude test-set evaluation (every "
         f"{_get(results, 'settings', 'eval_every') or 0.25:g} epoch); the reference recipes stop at 99.0% or at their cap.",
     ]
+
+
+def render_table(results: dict[str, Any]) -> str:
+    """The markdown table (plus machine line) summarizing a results dict."""
+    g = results.get("goals") or goals(results)
+    rows = [row for section in (_mnist_rows, _fashion_rows, _compute_rows, _course_rows, _micro_rows)
+            for row in section(results, g)]
+    lines = ["| Benchmark | Result | Goal | Met |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    course = results.get("course")
+    course_rows = []
+    if course and course.get("per_notebook"):
+        course_rows = ["", "| Notebook | Seconds | Peak kernel RSS |", "|---|---|---|"]
+        for name, r in course["per_notebook"].items():
+            rss = "—" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.0f} MiB"
+            course_rows.append(f"| {name} | {r['seconds']:.1f}{'' if r['ok'] else ' (failed)'} | {rss} |")
+    footer = _footer(results)
     if results.get("note"):  # a free-text caveat added to a results file by hand
         footer.append("")
         footer.append(f"Note: {results['note']}")
