@@ -5,7 +5,7 @@
 - ``helpers.fetch``: fetching the data sets from the first source that works, verified.
 - ``helpers.system``: what this machine offers the course (versions, threads, data).
 - ``helpers.plots``: pictures of images, arrays and training results.
-- ``helpers.figures``: figures that widgets redraw in place (PNG bytes, untracked by pyplot).
+- ``helpers.figures``: the course's figure style (sizes, fonts, dpi) and figures that widgets redraw in place.
 - ``helpers.widgets``: the first widgets: does this front end run them, a digit browser,
   the invariance explorer.
 - ``helpers.conv_widgets``: convolution and pooling steppers, the kernel editor, the size explorer.

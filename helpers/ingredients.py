@@ -223,7 +223,7 @@ def plot_activation_stats(stats: dict[str, list[tuple[str, float]]], *, title: s
         stds = [s for _, s in layer_stats]
         ax.plot(range(1, len(stds) + 1), stds, "o-", color=colour, label=name)
     ax.set(yscale="log", xlabel="layer (output of each ReLU)", ylabel="standard deviation", title=title)
-    ax.legend()
+    fig.legend(loc="outside lower center", ncols=len(stats), frameon=False)
     return fig
 
 
@@ -262,5 +262,5 @@ def plot_runs(runs: dict[str, Run], *, metric: str = "losses", title: str = "Sho
         ax.plot(np.arange(len(values)) + 1, values, color=colour, label=label)
     ylabel = {"losses": "training loss", "weight_norms": "weight norm", "lrs": "learning rate"}[metric]
     ax.set(xlabel="batch", ylabel=ylabel, title=title)
-    ax.legend()
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)  # under the axes, never on the curves
     return fig

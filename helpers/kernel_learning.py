@@ -124,8 +124,8 @@ class _LearningView:
 
     def __init__(self, history: KernelHistory, image: np.ndarray, frames: np.ndarray) -> None:
         self.history, self.image, self.frames = history, image, frames
-        self.fig, (self.ax_k, self.ax_out, self.ax_loss) = plt.subplots(1, 3, figsize=(11, 3.4), dpi=72)
-        self.fig.subplots_adjust(left=0.04, right=0.98, bottom=0.15, top=0.88, wspace=0.35)  # fixed: no layout per frame
+        self.fig, (self.ax_k, self.ax_out, self.ax_loss) = plt.subplots(1, 3, figsize=(9, 3.2), dpi=72)
+        self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.86, wspace=0.45)  # fixed: no layout per frame
         limit = self.limit = max(2.0, float(np.abs(history.kernels).max()))
         self.k_img = self.ax_k.imshow(history.kernels[0], cmap="cividis", vmin=-limit, vmax=limit)
         self.texts = [[self.ax_k.text(j, i, "", ha="center", va="center", fontsize=11, color="white")

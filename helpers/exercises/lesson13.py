@@ -84,14 +84,14 @@ def _check_q2(answer: Any) -> Result:
     if got is None:
         return failed(f"`map_size` should be a pair (height, width) of whole numbers, got {_describe(answer)}.")
     sizes = _map_sizes()
-    expected = sizes["features.6"]
+    expected = sizes["features.4"]
     if got == expected:
-        return passed(f"Correct: features.6 (the second ReLU) gives {expected[0]} × {expected[1]} feature maps, "
+        return passed(f"Correct: features.4 (the second convolution) gives {expected[0]} × {expected[1]} feature maps, "
                       "so before upsampling each Grad-CAM cell covers a large patch of the digit.")
     why = {
-        sizes["features.7"]: "that is after the second max pool (features.7); features.6 is the ReLU before it.",
-        sizes["features.3"]: "that is after the first block; features.6 is in the second block.",
-        sizes["features.0"]: "that is the first convolution's output; features.6 comes after the second one.",
+        sizes["features.5"]: "that is after the second max pool (features.5); features.4 is the convolution before it.",
+        sizes["features.1"]: "that is after the first block's pooling; features.4 is in the second block.",
+        sizes["features.0"]: "that is the first convolution's output; features.4 is the second convolution.",
         (28, 28): "that is the size after upsampling to the input; with upsample=False the map keeps the "
                   "layer's own size.",
     }
@@ -102,12 +102,12 @@ def _check_q2(answer: Any) -> Result:
 
 q2 = Exercise(
     name="q2",
-    title="Predict the size of grad_cam(model, image, 'features.6', upsample=False)",
+    title="Predict the size of grad_cam(model, image, 'features.4', upsample=False)",
     checker=_check_q2,
     hints=[
         "Grad-CAM weights the layer's own feature maps, so before upsampling the map has their height "
-        "and width. Follow 28 × 28 through features.0 … features.6.",
-        "conv 5 × 5: 28 → 24; pool: 24 → 12; conv 5 × 5: 12 → 8; batch norm and ReLU keep the size.",
+        "and width. Follow 28 × 28 through features.0 … features.4.",
+        "conv 5 × 5: 28 → 24; pool: 24 → 12; batch norm and ReLU keep the size; conv 5 × 5: 12 → 8.",
     ],
     solution="map_size = (8, 8)",
     answer_names=["map_size"],
