@@ -4,7 +4,9 @@
 - ``helpers.datasets``: what the data sets are, where their files live, the IDX format.
 - ``helpers.fetch``: fetching the data sets from the first source that works, verified.
 - ``helpers.system``: what this machine offers the course (versions, threads, data).
-- ``helpers.plots``: pictures of images, arrays and training results.
+- ``helpers.plots``: pictures of images, arrays and training results (the notebook-facing plotting API),
+  from ``helpers.pictures`` (images and arrays), ``helpers.curves`` (training curves, the live plot) and
+  ``helpers.results`` (confusion matrix, mistakes, class probabilities).
 - ``helpers.figures``: the course's figure style (sizes, fonts, dpi) and figures that widgets redraw in place.
 - ``helpers.widgets``: the first widgets: does this front end run them, a digit browser,
   the invariance explorer.

@@ -105,6 +105,22 @@ def _clean_kernel(values: Sequence[float]) -> tuple[np.ndarray, list[str]]:
 _EDGE_KERNELS = {"outline", "sobel x", "sobel y"}
 
 
+def _kernel_cells() -> tuple[list[widgets.BoundedFloatText], widgets.GridBox]:
+    """Nine number boxes, one per kernel entry, and the 3 × 3 grid that holds them."""
+    cells = [widgets.BoundedFloatText(value=0.0, min=-_EDITOR_LIMIT, max=_EDITOR_LIMIT, step=0.1,
+                                      description="", layout=widgets.Layout(width="76px"))
+             for _ in range(9)]
+    for i, cell in enumerate(cells):
+        cell.tooltip = f"kernel[{i // 3}, {i % 3}]"
+        cell.add_class("cnn-kernel-cell")
+    grid = widgets.GridBox(cells, layout=widgets.Layout(grid_template_columns="repeat(3, 80px)", grid_gap="4px"))
+    return cells, grid
+
+
+def _captioned(caption: str, view: widgets.Widget) -> widgets.VBox:
+    return widgets.VBox([widgets.HTML(f"<b>{caption}</b>"), view])
+
+
 def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = None) -> widgets.VBox:
     """Type nine numbers (or pick a named kernel) and see a photo and a digit filtered live.
 
@@ -127,13 +143,7 @@ def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = No
 
     preset = widgets.Dropdown(options=[*KERNELS, "custom"], value="sharpen", description="kernel",
                               layout=widgets.Layout(width="260px"))
-    cells = [widgets.BoundedFloatText(value=0.0, min=-_EDITOR_LIMIT, max=_EDITOR_LIMIT, step=0.1,
-                                      description="", layout=widgets.Layout(width="76px"))
-             for _ in range(9)]
-    for i, cell in enumerate(cells):
-        cell.tooltip = f"kernel[{i // 3}, {i % 3}]"
-        cell.add_class("cnn-kernel-cell")
-    grid = widgets.GridBox(cells, layout=widgets.Layout(grid_template_columns="repeat(3, 80px)", grid_gap="4px"))
+    cells, grid = _kernel_cells()
     display = widgets.Dropdown(
         options=[("clip to 0–255", "clip"), ("stretch min–max", "stretch"), ("absolute value", "abs")],
         value="clip", description="show", layout=widgets.Layout(width="260px"))
@@ -189,15 +199,12 @@ def kernel_editor(photo: np.ndarray | None = None, digit: np.ndarray | None = No
         cell.observe(on_cell, names="value")
     on_preset({"new": preset.value})
 
-    def captioned(caption: str, view: widgets.Widget) -> widgets.VBox:
-        return widgets.VBox([widgets.HTML(f"<b>{caption}</b>"), view])
-
     controls = widgets.VBox([preset, widgets.HTML("kernel (3×3), type any numbers:"), grid, display, status],
                             layout=widgets.Layout(width="300px"))
     box = widgets.VBox([widgets.HBox([
         controls,
-        captioned(f"photo, filtered ({photo.shape[0]}×{photo.shape[1]})", photo_view),
-        captioned(f"digit, filtered ({digit.shape[0]}×{digit.shape[1]})", digit_view),
+        _captioned(f"photo, filtered ({photo.shape[0]}×{photo.shape[1]})", photo_view),
+        _captioned(f"digit, filtered ({digit.shape[0]}×{digit.shape[1]})", digit_view),
     ])])
     box.add_class("cnn-kernel-editor")
     return expose(box, controls={"preset": preset, "cells": cells, "display": display},

@@ -157,6 +157,67 @@ def _probabilities(model: torch.nn.Module, digit: np.ndarray, mean: float | None
     return probs
 
 
+def _drawing_canvas(size: int, line_width: float) -> Canvas:
+    """A square canvas that draws thick, round, black strokes and sends its pixels back."""
+    canvas = Canvas(width=size, height=size, sync_image_data=True,
+                    layout=widgets.Layout(width=f"{size}px", height=f"{size}px", border="2px solid #555"))
+    canvas.add_class("cnn-draw-canvas")
+    canvas.line_width = line_width
+    canvas.line_cap = "round"
+    canvas.line_join = "round"
+    canvas.stroke_style = "black"
+    canvas.fill_style = "black"
+    return canvas
+
+
+def _prediction_figure(names: list[str]):
+    """The figure beside the canvas: the 28 × 28 digit the network sees, and a bar per class."""
+    fig = new_figure(6.4, 2.6)
+    gs = fig.add_gridspec(1, 2, width_ratios=[1, 2.2], left=0.09, right=0.98, bottom=0.2, top=0.85, wspace=0.3)
+    ax_img = fig.add_subplot(gs[0])
+    ax_bar = fig.add_subplot(gs[1])
+    im = ax_img.imshow(np.zeros((DIGIT_SIZE, DIGIT_SIZE)), cmap="gray", vmin=0, vmax=1)
+    ax_img.set(title="what the network sees", xlabel="column", ylabel="row")
+    bars = ax_bar.bar(range(len(names)), np.zeros(len(names)), color="#3b528b")
+    ax_bar.set_xticks(range(len(names)), names)
+    ax_bar.set(ylim=(0, 1), xlabel="class", ylabel="probability", title="class probabilities")
+    return fig, im, bars
+
+
+def _draw_strokes_on(canvas: Canvas, line_width: float, state: dict, when_done) -> None:
+    """Mouse down, move and up draw a stroke on ``canvas``; ``when_done()`` runs once it is finished."""
+
+    def on_down(x: float, y: float) -> None:
+        state["drawing"] = True
+        state["last"] = (x, y)
+        canvas.fill_circle(x, y, line_width / 2)
+
+    def on_move(x: float, y: float) -> None:
+        if not state["drawing"]:
+            return
+        x0, y0 = state["last"]
+        with hold_canvas(canvas):
+            canvas.stroke_line(x0, y0, x, y)
+        state["last"] = (x, y)
+
+    def on_up(x: float, y: float) -> None:
+        if state["drawing"]:
+            state["drawing"] = False
+            when_done()
+
+    def on_image(change) -> None:
+        # The front end sends the pixels after each batch of drawing commands; read
+        # them once the stroke is finished (the mouse is up).
+        if not state["drawing"]:
+            when_done()
+
+    canvas.on_mouse_down(on_down)
+    canvas.on_mouse_move(on_move)
+    canvas.on_mouse_up(on_up)
+    canvas.on_mouse_out(on_up)
+    canvas.observe(on_image, names="image_data")
+
+
 def draw_digit_widget(
     model: torch.nn.Module,
     *,
@@ -186,30 +247,14 @@ def draw_digit_widget(
         raise ValueError(f"size: expected an int of at least 56 pixels, got {size!r}")
     names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(10)]
 
-    canvas = Canvas(width=size, height=size, sync_image_data=True,
-                    layout=widgets.Layout(width=f"{size}px", height=f"{size}px",
-                                          border="2px solid #555"))
-    canvas.add_class("cnn-draw-canvas")
-    canvas.line_width = line_width
-    canvas.line_cap = "round"
-    canvas.line_join = "round"
-    canvas.stroke_style = "black"
-    canvas.fill_style = "black"
+    canvas = _drawing_canvas(size, line_width)
     clear = widgets.Button(description="Clear", icon="eraser", tooltip="wipe the canvas")
     clear.add_class("cnn-draw-clear")
     prediction = widgets.HTML("<b>Draw a digit</b> in the box (hold the mouse button down).")
     prediction.add_class("cnn-draw-prediction")
     picture = widgets.Image(format="png")
 
-    fig = new_figure(6.4, 2.6)
-    gs = fig.add_gridspec(1, 2, width_ratios=[1, 2.2], left=0.09, right=0.98, bottom=0.2, top=0.85, wspace=0.3)
-    ax_img = fig.add_subplot(gs[0])
-    ax_bar = fig.add_subplot(gs[1])
-    im = ax_img.imshow(np.zeros((DIGIT_SIZE, DIGIT_SIZE)), cmap="gray", vmin=0, vmax=1)
-    ax_img.set(title="what the network sees", xlabel="column", ylabel="row")
-    bars = ax_bar.bar(range(len(names)), np.zeros(len(names)), color="#3b528b")
-    ax_bar.set_xticks(range(len(names)), names)
-    ax_bar.set(ylim=(0, 1), xlabel="class", ylabel="probability", title="class probabilities")
+    fig, im, bars = _prediction_figure(names)
     state = {"drawing": False, "last": None, "probs": None}
 
     def show(digit: np.ndarray | None, probs: np.ndarray | None) -> None:
@@ -240,40 +285,12 @@ def draw_digit_widget(
             return
         classify(canvas.get_image_data())
 
-    def on_down(x: float, y: float) -> None:
-        state["drawing"] = True
-        state["last"] = (x, y)
-        canvas.fill_circle(x, y, line_width / 2)
-
-    def on_move(x: float, y: float) -> None:
-        if not state["drawing"]:
-            return
-        x0, y0 = state["last"]
-        with hold_canvas(canvas):
-            canvas.stroke_line(x0, y0, x, y)
-        state["last"] = (x, y)
-
-    def on_up(x: float, y: float) -> None:
-        if state["drawing"]:
-            state["drawing"] = False
-            refresh()
-
-    def on_image(change) -> None:
-        # The front end sends the pixels after each batch of drawing commands; read
-        # them once the stroke is finished (the mouse is up).
-        if not state["drawing"]:
-            refresh()
-
     def on_clear(_) -> None:
         state["drawing"] = False
         canvas.clear()
         classify(np.zeros((8, 8), dtype=np.uint8))
 
-    canvas.on_mouse_down(on_down)
-    canvas.on_mouse_move(on_move)
-    canvas.on_mouse_up(on_up)
-    canvas.on_mouse_out(on_up)
-    canvas.observe(on_image, names="image_data")
+    _draw_strokes_on(canvas, line_width, state, when_done=refresh)
     clear.on_click(on_clear)
     show(None, None)
 

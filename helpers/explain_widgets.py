@@ -22,28 +22,9 @@ __all__ = ["explanation_explorer"]
 PREDICTED = -1  # the "class" dropdown's value for "the predicted class"
 
 
-def explanation_explorer(
-    model: nn.Module,
-    images: torch.Tensor,
-    labels: Sequence[int] | torch.Tensor | np.ndarray,
-    *,
-    layers: Sequence[str],
-    class_names: Sequence[str],
-    raw_images: np.ndarray | None = None,
-    patch: int = 4,
-    fill: float = 0.0,
-) -> widgets.VBox:
-    """Choose an image, the class to explain and the Grad-CAM layer; see what the model looks at.
-
-    images: (N, C, H, W) float, normalised as in training; labels: (N,) true classes.
-    layers: names of convolution-stage layers of ``model`` for Grad-CAM (e.g. ``["features.2",
-    "features.6"]``). class_names: one name per output of the model. raw_images: (N, H, W)
-    pictures to show (default: ``images[:, 0]``). ``patch`` and ``fill`` go to
-    :func:`helpers.explain.occlusion_map`. Everything is checked here, when the widget is
-    built. Returns the widget (CSS class ``cnn-explain-explorer``) with the course's widget
-    contract: ``controls`` (the image slider, the class and layer dropdowns), ``outputs``
-    (the picture and the summary line) and ``update()``. Introduced in lesson 13.
-    """
+def _checked_inputs(model, images, labels, layers, class_names, raw_images, patch, fill):
+    """Check the explorer's arguments now, not in a callback; return (labels, layer modules,
+    the model's class probabilities, the pictures to show)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
@@ -74,6 +55,53 @@ def explanation_explorer(
     if pictures.shape[0] != len(images) or pictures.ndim != 3:
         raise ValueError(f"raw_images: expected shape ({len(images)}, H, W), got {pictures.shape}")
     occlusion_map(model, images[0], patch=patch, fill=fill)  # checks patch and fill now, not in a callback
+    return labels, modules, probabilities, pictures
+
+
+def _draw_maps(fig, picture: np.ndarray, caption: str, maps: dict) -> None:
+    """The picture, then each map over a faint copy of it: occlusion on a diverging scale
+    centred at 0 (it is signed), the others on magma."""
+    fig.clear()
+    axes = fig.subplots(1, 1 + len(maps))
+    axes[0].imshow(picture, cmap="gray")
+    axes[0].set(title=caption, xlabel="column", ylabel="row")
+    for ax, (title, m) in zip(axes[1:], maps.items()):
+        m = m.numpy()
+        if title.startswith("occlusion"):
+            bound = max(float(np.abs(m).max()), 1e-6)
+            im = ax.imshow(m, cmap="RdBu_r", vmin=-bound, vmax=bound)
+        else:
+            im = ax.imshow(m, cmap="magma")
+        ax.imshow(picture, cmap="gray", alpha=0.25)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        ax.set(title=title, xlabel="column")
+        ax.title.set_fontsize(MIN_FONT_PT)
+
+
+def explanation_explorer(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: Sequence[int] | torch.Tensor | np.ndarray,
+    *,
+    layers: Sequence[str],
+    class_names: Sequence[str],
+    raw_images: np.ndarray | None = None,
+    patch: int = 4,
+    fill: float = 0.0,
+) -> widgets.VBox:
+    """Choose an image, the class to explain and the Grad-CAM layer; see what the model looks at.
+
+    images: (N, C, H, W) float, normalised as in training; labels: (N,) true classes.
+    layers: names of convolution-stage layers of ``model`` for Grad-CAM (e.g. ``["features.0",
+    "features.4"]``). class_names: one name per output of the model. raw_images: (N, H, W)
+    pictures to show (default: ``images[:, 0]``). ``patch`` and ``fill`` go to
+    :func:`helpers.explain.occlusion_map`. Everything is checked here, when the widget is
+    built. Returns the widget (CSS class ``cnn-explain-explorer``) with the course's widget
+    contract: ``controls`` (the image slider, the class and layer dropdowns), ``outputs``
+    (the picture and the summary line) and ``update()``. Introduced in lesson 13.
+    """
+    labels, modules, probabilities, pictures = _checked_inputs(model, images, labels, layers, class_names,
+                                                               raw_images, patch, fill)
     names = list(class_names)
 
     index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image",
@@ -96,21 +124,7 @@ def explanation_explorer(
             "saliency |∂score/∂pixel|": saliency_map(model, images[i], k),
             f"Grad-CAM at {layer.value}": grad_cam(model, images[i], layer.value, k),
         }
-        fig.clear()
-        axes = fig.subplots(1, 4)
-        axes[0].imshow(pictures[i], cmap="gray")
-        axes[0].set(title=f"#{i}: label {names[int(labels[i])]}", xlabel="column", ylabel="row")
-        for ax, (title, m) in zip(axes[1:], maps.items()):
-            m = m.numpy()
-            if title.startswith("occlusion"):
-                bound = max(float(np.abs(m).max()), 1e-6)
-                im = ax.imshow(m, cmap="RdBu_r", vmin=-bound, vmax=bound)
-            else:
-                im = ax.imshow(m, cmap="magma")
-            ax.imshow(pictures[i], cmap="gray", alpha=0.25)
-            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-            ax.set(title=title, xlabel="column")
-            ax.title.set_fontsize(MIN_FONT_PT)
+        _draw_maps(fig, pictures[i], f"#{i}: label {names[int(labels[i])]}", maps)
         fig.suptitle(f"What the network uses to say '{names[k]}'")
         show_png(picture, fig)
         verdict = "correct" if predicted == int(labels[i]) else "<b>wrong</b>"

@@ -86,6 +86,12 @@ def apply_style() -> None:
             inline.figure_formats = {"retina"}  # sent at 2x, shown at the size drawn
 
 
+def text_inches(chars: int, points: float = MIN_FONT_PT) -> float:
+    """About how wide ``chars`` characters of text are, in inches (a character is ~0.6 em)."""
+    return 0.6 * points * chars / 72 + 0.1
+
+
+
 def new_figure(width: float = 4.0, height: float = 4.0, dpi: int = DISPLAY_DPI,
                layout: str | None = None) -> Figure:
     """A figure that pyplot does not track: it is never shown by itself and never piles up.

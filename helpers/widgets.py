@@ -103,6 +103,29 @@ def digit_browser(
 
 
 
+def _invariance_figure(first: np.ndarray, value_range: tuple[float, float], model_names: list[str],
+                       class_names: list[str]):
+    """The explorer's figure: the image as the models see it, and one bar per class and model.
+    Returns (figure, image axes, image artist, {model name: its bars})."""
+    fig = new_figure(COLUMN_WIDTH, 3.6, layout="constrained")
+    ax_img, ax_bar = fig.subplots(1, 2, width_ratios=[1, 2.2])
+    im = ax_img.imshow(first, cmap="gray", vmin=value_range[0], vmax=value_range[1])
+    fig.colorbar(im, ax=ax_img, fraction=0.046, pad=0.04, label="input value")
+    ax_img.set(xlabel="column", ylabel="row")
+    cmap = matplotlib.colormaps["viridis"]
+    k, width = len(class_names), 0.8 / len(model_names)
+    bars = {}
+    for j, name in enumerate(model_names):
+        positions = np.arange(k) - 0.4 + width * (j + 0.5)
+        bars[name] = ax_bar.bar(positions, np.zeros(k), width=width, label=name,
+                                color=cmap(0.2 + 0.6 * j / max(1, len(model_names) - 1)))
+    ax_bar.set_xticks(range(k), class_names, rotation=30 if max(map(len, class_names)) > 2 else 0)
+    ax_bar.set(ylim=(0, 1.05), xlabel="class", ylabel="probability", title="What each model believes")
+    # The legend sits beside the bars, never on them.
+    ax_bar.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="model")
+    return fig, ax_img, im, bars
+
+
 def invariance_explorer(
     models: dict,
     images,
@@ -141,6 +164,8 @@ def invariance_explorer(
     with torch.no_grad():
         k = next(iter(models.values()))(images[:1].to(device)).shape[1]
     names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
+    if len(names) != k:
+        raise ValueError(f"class_names: expected {k} names (one per output of the models), got {len(names)}")
     lo, hi = float(images.min()), float(images.max())
 
     slider = {"layout": widgets.Layout(width="330px"), "continuous_update": False}
@@ -153,22 +178,7 @@ def invariance_explorer(
     picture = widgets.Image(format="png")
     readout = widgets.HTML()
 
-    fig = new_figure(COLUMN_WIDTH, 3.6, layout="constrained")
-    ax_img, ax_bar = fig.subplots(1, 2, width_ratios=[1, 2.2])
-    im = ax_img.imshow(images[0, 0].cpu().numpy(), cmap="gray", vmin=lo, vmax=hi)
-    fig.colorbar(im, ax=ax_img, fraction=0.046, pad=0.04, label="pixel value")
-    ax_img.set(xlabel="column", ylabel="row")
-    cmap = matplotlib.colormaps["viridis"]
-    width = 0.8 / len(models)
-    bars = {}
-    for j, name in enumerate(models):
-        positions = np.arange(k) - 0.4 + width * (j + 0.5)
-        bars[name] = ax_bar.bar(positions, np.zeros(k), width=width, label=name,
-                                color=cmap(0.2 + 0.6 * j / max(1, len(models) - 1)))
-    ax_bar.set_xticks(range(k), names, rotation=30 if max(map(len, names)) > 2 else 0)
-    ax_bar.set(ylim=(0, 1.05), xlabel="class", ylabel="probability", title="What each model believes")
-    # The legend sits beside the bars, never on them.
-    ax_bar.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="model")
+    fig, ax_img, im, bars = _invariance_figure(images[0, 0].cpu().numpy(), (lo, hi), list(models), names)
 
     def update(_=None):
         i = index.value

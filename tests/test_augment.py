@@ -318,6 +318,9 @@ def test_invariance_explorer_rejects_bad_input():
         invariance_explorer({"m": _TopHeavy()}, torch.zeros(4, 4), [0])
     with pytest.raises(ValueError, match="labels"):
         invariance_explorer({"m": _TopHeavy()}, torch.zeros(2, 1, 4, 4), [0])
+    k = _TopHeavy()(torch.zeros(1, 1, 4, 4)).shape[1]
+    with pytest.raises(ValueError, match=rf"class_names: expected {k} names .* got {k + 1}"):
+        invariance_explorer({"m": _TopHeavy()}, torch.zeros(1, 1, 4, 4), [0], class_names=[str(i) for i in range(k + 1)])
 
 
 def test_plot_accuracy_curves_draws_one_line_per_model():

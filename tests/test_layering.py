@@ -26,7 +26,8 @@ LAYER = {
     "helpers.architectures": 2, "helpers.models": 2,
     "helpers.checkpoints": 3, "helpers.training": 3, "helpers.system": 3,
     "helpers.tensors": 3, "helpers.evaluation": 3, "helpers.callbacks": 3,
-    "helpers.plots": 4, "helpers.animation": 4, "helpers.widgets": 4, "helpers.conv_widgets": 4,
+    "helpers.plots": 4, "helpers.pictures": 4, "helpers.curves": 4, "helpers.results": 4,
+    "helpers.animation": 4, "helpers.widgets": 4, "helpers.conv_widgets": 4,
     "helpers.mlp_widgets": 4, "helpers.descent": 4, "helpers.neurons": 4, "helpers.features": 4,
     "helpers.drawing": 4, "helpers.explain": 4, "helpers.explain_widgets": 4,
     "helpers.block_diagrams": 4, "helpers.receptive_field": 4, "helpers.kernel_learning": 4,
@@ -137,3 +138,41 @@ def test_the_package_docstring_lists_every_module():
     top_level = {name for name in MODULES if name.count(".") == 1}
     assert top_level - listed == set(), f"add to helpers/__init__.py's list: {sorted(top_level - listed)}"
     assert listed - top_level == set(), f"listed but missing: {sorted(listed - top_level)}"
+
+
+# A function a newcomer can read in one screen, docstring aside; a module by one idea.
+MAX_FUNCTION_LINES = 80
+MAX_MODULE_LINES = 450
+
+
+def code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function, its docstring not counted (nested functions count with it)."""
+    lines = node.end_lineno - node.lineno + 1
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        lines -= first.end_lineno - first.lineno + 1
+    return lines
+
+
+def long_functions(path: Path, root: Path = ROOT) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [f"{path.relative_to(root)}:{node.lineno} {node.name} ({code_lines(node)} lines)"
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and code_lines(node) > MAX_FUNCTION_LINES]
+
+
+def test_functions_and_modules_stay_short():
+    too_long = [line for path in MODULES.values() for line in long_functions(path)]
+    assert not too_long, f"split these (over {MAX_FUNCTION_LINES} lines besides the docstring):\n" + "\n".join(too_long)
+    big = [f"{path.relative_to(ROOT)} ({n} lines)" for path in MODULES.values()
+           if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not big, f"split these modules by idea (over {MAX_MODULE_LINES} lines):\n" + "\n".join(big)
+
+
+def test_the_length_check_counts_code_not_docstrings(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    doc = '    """' + "\n".join(["A long docstring."] * 30) + '"""\n'
+    (tmp_path / "ok.py").write_text("def f():\n" + doc + body[: body.rindex("\n")] + "\n")
+    (tmp_path / "long.py").write_text("def g():\n" + doc + body + "\n")
+    assert long_functions(tmp_path / "ok.py", tmp_path) == []
+    assert long_functions(tmp_path / "long.py", tmp_path) == [f"long.py:1 g ({MAX_FUNCTION_LINES + 1} lines)"]

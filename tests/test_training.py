@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import plots, training
+from helpers import curves, training
 from helpers.plots import LivePlot
 from helpers.data import load_mnist
 from helpers.training import (
@@ -307,7 +307,7 @@ def test_live_plot_updates_one_display_in_place(mnist_small, monkeypatch):
         events.append(("display", id(fig), len(fig.axes[0].lines[0].get_xdata())))
         return Handle()
 
-    monkeypatch.setattr(plots, "_in_notebook_kernel", lambda: True)
+    monkeypatch.setattr(curves, "_in_notebook_kernel", lambda: True)
     monkeypatch.setattr(IPython.display, "display", fake_display)
     n_before = len(plt.get_fignums())
     model = small_mlp()
