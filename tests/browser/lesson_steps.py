@@ -8,6 +8,7 @@ classes their builders in ``helpers.widgets`` (and friends) add.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -74,6 +75,35 @@ def click(selector: str, times: int = 1) -> Callable[[Page], None]:
         target = _first(page, selector)
         for _ in range(times):
             target.click()
+
+    return act
+
+
+def play_pause_in_step(widget: str, columns: int, play_ms: int = 2500) -> Callable[[Page], None]:
+    """Press play on the stepper ``widget``, pause, and check that the figure keeps up.
+
+    Once the kernel has caught up, the written-out sum must be the one for the step the
+    slider shows (step ``n`` is ``output[(n - 1) // columns, (n - 1) % columns]``): a
+    figure one frame behind the slider fails here. The picture and the sum are redrawn in
+    one callback, and the unit tests check the picture's caption against the slider.
+    """
+
+    def act(page: Page) -> None:
+        toggle = _first(page, f"{widget} .widget-play button")  # play/pause, then stop and repeat
+        toggle.click()
+        page.wait_for_timeout(play_ms)
+        toggle.click()
+        readout = page.locator(f"{widget} .widget-readout").first
+        text = page.locator(f"{widget} .widget-html").first
+        seen = ""
+        for _ in range(40):  # up to 10 s for the last update to arrive
+            page.wait_for_timeout(250)
+            step = int(readout.inner_text().strip())
+            found = re.search(r"output\[(\d+), (\d+)\]", text.inner_text())
+            seen = f"slider at step {step}, sum {found.group(0) if found else text.inner_text()!r}"
+            if step > 1 and found and (int(found.group(1)), int(found.group(2))) == divmod(step - 1, columns):
+                return
+        raise AssertionError(f"{widget}: after play and pause the figure does not show the slider's step: {seen}")
 
     return act
 
@@ -149,8 +179,8 @@ WIDGET_STEPS: dict[str, list[Step]] = {
              press_slider(".cnn-gd-explorer", times=4, nth=0)),
     ],
     ".cnn-conv-stepper": [
-        Step("pressing play on the convolution stepper", ".cnn-conv-stepper .widget-image",
-             click(".cnn-conv-stepper .widget-play button")),
+        Step("pressing play, then pause, on the convolution stepper", ".cnn-conv-stepper .widget-image",
+             play_pause_in_step(".cnn-conv-stepper", columns=4)),  # lesson 06: 6×6 image, 3×3 kernel
     ],
     ".cnn-kernel-editor": [
         Step("typing a kernel entry", ".cnn-kernel-editor .widget-image",
@@ -161,8 +191,8 @@ WIDGET_STEPS: dict[str, list[Step]] = {
              press_slider(".cnn-conv-size-explorer", key="ArrowLeft", times=1, nth=2)),
     ],
     ".cnn-pool-stepper": [
-        Step("pressing play on the pooling stepper", ".cnn-pool-stepper .widget-image",
-             click(".cnn-pool-stepper .widget-play button")),
+        Step("pressing play, then pause, on the pooling stepper", ".cnn-pool-stepper .widget-image",
+             play_pause_in_step(".cnn-pool-stepper", columns=3)),  # lesson 07: 6×6 map, 2×2 pooling
     ],
     ".cnn-receptive-field": [
         Step("arrow keys on the layer slider", ".cnn-receptive-field .widget-image",
