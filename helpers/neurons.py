@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
 
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import expose, new_figure, show_png
 
 
 def softmax(z: Sequence[float] | np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -132,7 +132,7 @@ def softmax_explorer(logits: Sequence[float] = (2.0, 1.0, 0.1, -1.0),
             ax.text(bar.get_x() + bar.get_width() / 2, value + 0.02, f"{value:.2f}", ha="center", fontsize=10)
         ax.set(ylim=(0, 1.12), ylabel="probability", xticks=range(z.size), xticklabels=class_names,
                title=f"softmax(scores / {temperature.value:.2g}): the probabilities sum to 1")
-        picture.value = render_png(fig)
+        show_png(picture, fig)
         readout.value = ("<code>" + ", ".join(f"{name}: score {v:+.1f} → {q:.3f}"
                                               for name, v, q in zip(class_names, z, p)) + "</code>")
         return p

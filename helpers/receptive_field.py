@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from helpers.conv import output_size
-from helpers.figures import expose, new_figure, render_png
+from helpers.figures import expose, new_figure, show_png
 
 __all__ = ["FieldRow", "format_receptive_field", "input_region", "receptive_field", "receptive_field_explorer"]
 
@@ -263,7 +263,7 @@ def receptive_field_explorer(model: nn.Module, image: np.ndarray, layer: int | N
         ax_img.add_patch(matplotlib.patches.Rectangle((xs.min() - 0.5, ys.min() - 0.5), xs.max() - xs.min() + 1,
                                                       ys.max() - ys.min() + 1, fill=False, ec="#e69f00", lw=2))
         ax_img.set(title=f"input pixels cell ({r}, {c}) sees", xlabel="column", ylabel="row")
-        picture.value = render_png(fig)
+        show_png(picture, fig)
         readout.value = (f"<code>layer {n + 1}: receptive field {rows[n].size}×{rows[n].size}, jump {rows[n].jump}; "
                          f"cell ({r}, {c}) depends on {int(mask.sum())} input pixels</code>")
         state.update(layer=n + 1, cell=(r, c), mask=mask)

@@ -235,9 +235,17 @@ def test_every_helper_figure_passes_the_check(name, make):
     assert check_figure(fig) == []
 
 
+def _widget_arguments() -> dict:
+    """What the builders that have no defaults are given: a fresh CourseCNN and a blank digit."""
+    from helpers.models import CourseCNN
+
+    return {"receptive_field_explorer": (CourseCNN(), np.zeros((28, 28)))}
+
+
 @pytest.mark.parametrize("module, builder", [
     ("conv_widgets", "conv_stepper"), ("conv_widgets", "pool_stepper"), ("conv_widgets", "conv_size_explorer"),
-    ("descent", "gradient_descent_explorer"), ("mlp_widgets", "parameter_counter")])
+    ("descent", "gradient_descent_explorer"), ("mlp_widgets", "parameter_counter"), ("neurons", "softmax_explorer"),
+    ("receptive_field", "receptive_field_explorer")])
 def test_widget_pictures_pass_the_check_and_are_shown_at_drawn_size(module, builder, monkeypatch):
     import importlib
 
@@ -246,7 +254,8 @@ def test_widget_pictures_pass_the_check_and_are_shown_at_drawn_size(module, buil
     drawn = []
     render = figures.render_png
     monkeypatch.setattr(figures, "render_png", lambda fig, dpi=None: (drawn.append(fig), render(fig, dpi))[1])
-    box = getattr(importlib.import_module(f"helpers.{module}"), builder)()
+    args = _widget_arguments().get(builder, ())
+    box = getattr(importlib.import_module(f"helpers.{module}"), builder)(*args)
     fig, picture = drawn[-1], box.outputs["picture"]
     assert check_figure(fig) == []
     assert picture.layout.width == f"{round(fig.get_figwidth() * DISPLAY_DPI)}px"  # never scaled up
