@@ -15,6 +15,7 @@ same way: :func:`expose`.
 from __future__ import annotations
 
 import io
+import threading
 from typing import Callable
 
 import ipywidgets as widgets
@@ -104,6 +105,14 @@ def new_figure(width: float = 4.0, height: float = 4.0, dpi: int = DISPLAY_DPI,
     return Figure(figsize=(width, height), dpi=dpi, layout=layout)
 
 
+# One figure drawn at a time. savefig sets the figure's dpi for the duration of a draw, so
+# two draws of one figure at once (widget events handled on two threads; ipykernel 7 can
+# dispatch comm messages concurrently) mix two scales into one picture, and the picture
+# sent last may not be the one drawn last. Such a mixed picture was seen in the browser:
+# lesson 09's drawing widget after "Clear".
+_RENDERING = threading.RLock()
+
+
 def render_png(fig: Figure, dpi: float | None = None) -> bytes:
     """The figure as PNG bytes, at ``dpi`` pixels per inch (default: the figure's own dpi).
 
@@ -111,16 +120,18 @@ def render_png(fig: Figure, dpi: float | None = None) -> bytes:
     sends twice the pixels and sizes the image to the figure instead.
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi if dpi is None else dpi)
+    with _RENDERING:
+        fig.savefig(buf, format="png", dpi=fig.dpi if dpi is None else dpi)
     return buf.getvalue()
 
 
 def show_png(picture: widgets.Image, fig: Figure) -> None:
     """Send ``fig`` to ``picture`` and size the image to the figure: shown as drawn, never scaled up."""
     width, height = (f"{round(v * DISPLAY_DPI)}px" for v in fig.get_size_inches())
-    if picture.layout.width != width or picture.layout.height != height:
-        picture.layout.width, picture.layout.height = width, height
-    picture.value = render_png(fig, SHARP_DPI)
+    with _RENDERING:  # drawn and sent in one go: the last picture sent is the last one drawn
+        if picture.layout.width != width or picture.layout.height != height:
+            picture.layout.width, picture.layout.height = width, height
+        picture.value = render_png(fig, SHARP_DPI)
 
 
 def expose(box: widgets.Widget, *, controls: dict, outputs: dict, update: Callable[[], None],

@@ -269,3 +269,34 @@ def test_mistakes_are_white_ink_on_black_like_every_digit():
     rng = np.random.default_rng(1)
     fig = plots.show_mistakes(rng.integers(0, 256, (6, 28, 28)), rng.dirichlet(np.ones(3), 6), np.zeros(6, int))
     assert {im.get_cmap().name for ax in fig.axes for im in ax.images} == {"gray"}
+
+
+def test_a_widget_picture_drawn_from_two_threads_is_never_mixed():
+    """Two events redrawing one widget figure at once must each send a whole, correct picture."""
+    import threading
+
+    import ipywidgets as widgets
+
+    from helpers import figures
+
+    fig = figures.new_figure(6.4, 2.6)
+    ax = fig.add_subplot()
+    ax.imshow(np.zeros((28, 28)), cmap="gray")
+    ax.set(title="what the network sees", xlabel="column", ylabel="row")
+    picture = widgets.Image(format="png")
+    figures.show_png(picture, fig)
+    reference, mixed = picture.value, []
+
+    def redraw():
+        for _ in range(30):
+            figures.show_png(picture, fig)
+            if picture.value != reference:
+                mixed.append(picture.value)
+
+    threads = [threading.Thread(target=redraw) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not mixed, f"{len(mixed)} of 60 pictures differ from the figure drawn alone"
+    assert fig.dpi == figures.DISPLAY_DPI
