@@ -68,6 +68,7 @@ def test_q4_init_factor():
     assert_failed(ex.q4, 1.44, match="variances")
     assert_failed(ex.q4, 0.01 * (9 / 2) ** 0.5, match="16 input channels")
     assert_failed(ex.q4, 0.5)
+    assert_failed(ex.q4, 1 / answer, match="multiplied by")
     assert_failed(ex.q4, "0.08")
     assert_unattempted(ex.q4, ...)
 

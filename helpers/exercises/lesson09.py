@@ -49,6 +49,8 @@ def _check_q4(answer: Any) -> Result:
         _Q4_STD * fan_in: "Independent random terms add their variances, not their standard deviations: take a square root.",
         _Q4_STD * math.sqrt(_Q4_K * _Q4_K / 2): "Each output sums over all 16 input channels too: fan_in = 16 × 3 × 3.",
         _Q4_STD * fan_in / 2: "Variances add, so the factor is a square root: 0.01 × √(fan_in / 2).",
+        1 / expected: "That is how many times smaller the signal gets; give the number its size is multiplied by "
+                      "(below 1): 1 / your answer.",
     }
     if value is not None:
         for wrong, why in known.items():
