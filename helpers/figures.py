@@ -92,7 +92,6 @@ def text_inches(chars: int, points: float = MIN_FONT_PT) -> float:
     return 0.6 * points * chars / 72 + 0.1
 
 
-
 def new_figure(width: float = 4.0, height: float = 4.0, dpi: int = DISPLAY_DPI,
                layout: str | None = None) -> Figure:
     """A figure that pyplot does not track: it is never shown by itself and never piles up.

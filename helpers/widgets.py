@@ -102,7 +102,6 @@ def digit_browser(
                   outputs={"picture": picture, "readout": readout}, update=update)
 
 
-
 def _invariance_figure(first: np.ndarray, value_range: tuple[float, float], model_names: list[str],
                        class_names: list[str]):
     """The explorer's figure: the image as the models see it, and one bar per class and model.
