@@ -28,7 +28,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sani
 
 help:
 	@echo "make lab              set up, then open JupyterLab on notebooks/00_start_here.ipynb ($(HOST):$(PORT))"
-	@echo "make test             set up, run the unit and browser tests, execute every lesson under nbval, check solved copies"
+	@echo "make test             set up, run the unit and browser tests, then every lesson's solved copy under nbval"
 	@echo "make test-unit        the fast unit tests only (no browser, no lesson executed)"
 	@echo "make setup            create .venv, install what a student needs, fetch and verify the data"
 	@echo "make setup-dev        make setup plus the test tooling (make test does this)"
@@ -48,7 +48,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check $$($(BIN)/python tools/torch_index.py) -e .
 	@touch $@
 
-# The student install plus the test tooling (pytest, nbval, hypothesis, Playwright).
+# The student install plus the test tooling (pytest, pytest-xdist, nbval, hypothesis, Playwright).
 setup-dev: $(DEV_STAMP) data
 
 $(DEV_STAMP): $(STAMP) pyproject.toml
@@ -62,29 +62,43 @@ data: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) $(ROOT_OK) notebooks/00_start_here.ipynb
 
-# Each lesson runs once per purpose: in a real browser (widgets respond), under nbval
-# (compared outputs), and as a solved copy (every exercise can be solved as documented).
-# The solved copies run last: a lesson whose exercises cannot be solved as documented fails CI.
-test: setup-dev test-unit test-browser test-notebooks solutions
+# Each lesson runs twice, once per purpose. As the student has it, in a real browser: every
+# cell runs without an error and every widget responds. As its solved copy, under nbval:
+# the compared outputs match the stored ones and every exercise's reference solution passes
+# its check in context. The two copies differ only in the exercise cells, and no compared
+# cell depends on an exercise's answer (the stored outputs come from the student's copy).
+test: setup-dev test-unit test-browser test-notebooks
 
-# The fast unit tests only (no browser, no lesson executed): a minute or two.
+# The fast unit tests only (no browser, no lesson executed): about two minutes on two cores.
+# They run in one process per core (pytest-xdist), a test file per process at a time, so a
+# file's shared fixtures (test_grade's graded class) are built once.
 test-unit: setup-dev
-	$(BIN)/pytest tests/ -p no:cacheprovider --ignore=tests/browser
+	$(BIN)/pytest tests/ -p no:cacheprovider --ignore=tests/browser -n auto --dist loadfile
 
-# While the lessons run here, every figure they draw is checked (tools/figure_check.py: text
-# readable at the size shown, nothing overlapping or cut off); the report fails on findings.
+# The solved copies (tools/make_solutions.py) run under nbval from build/test-notebooks/
+# (written afresh each time, so a renamed lesson leaves no stale copy behind), with
+# every check logged to CHECK_LOG; the log then fails the run if any check did not pass or
+# any exercise went unchecked. While the lessons run, every figure they draw is checked
+# too (tools/figure_check.py: text readable at the size shown, nothing overlapping or cut
+# off); its report fails on findings.
+SOLVED     := build/test-notebooks
+CHECK_LOG  := build/solution-checks.jsonl
 FIGURE_LOG := build/figure-check.jsonl
 
 test-notebooks: setup-dev
-	@mkdir -p build && rm -f $(FIGURE_LOG)
-	PYTHONSTARTUP=$(CURDIR)/tools/figure_check_startup.py CNN_COURSE_FIGURE_LOG=$(CURDIR)/$(FIGURE_LOG) \
-	  $(BIN)/pytest $(NBVAL) notebooks/
-	$(BIN)/python -m tools.figure_check report $(FIGURE_LOG)
+	@mkdir -p build && rm -rf $(FIGURE_LOG) $(CHECK_LOG) $(SOLVED)
+	$(BIN)/python -m tools.make_solutions --no-execute --out $(SOLVED)
+	CNN_COURSE_CHECK_LOG=$(CURDIR)/$(CHECK_LOG) \
+	  PYTHONSTARTUP=$(CURDIR)/tools/figure_check_startup.py CNN_COURSE_FIGURE_LOG=$(CURDIR)/$(FIGURE_LOG) \
+	  $(BIN)/pytest $(NBVAL) $(SOLVED)/
+	$(BIN)/python -m tools.make_solutions --verify-log $(CHECK_LOG)
+	$(BIN)/python -m tools.figure_check report $(FIGURE_LOG) --notebooks $(SOLVED)
 
 bench: setup-dev
 	$(BIN)/python benchmarks/run.py
 
-# Solved copies of every lesson in build/solutions/, executed; fails if any check does not pass.
+# Solved copies of every lesson in build/solutions/, executed and kept with their outputs (an
+# answer key); fails if any check does not pass. `make test` runs the same copies under nbval.
 solutions: setup-dev
 	$(BIN)/python -m tools.make_solutions
 

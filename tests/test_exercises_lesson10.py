@@ -1,10 +1,10 @@
 """Checkers of lesson 10: reference solutions pass, realistic mistakes fail, templates are not attempted.
 
-The challenge test trains the hidden reference solution once for real (about a minute on
-two CPU cores): it is the same recipe as helpers.models.FASHION_RECIPE (mirrored garments,
-judged with their mirror images), and must pass the
-90% check on the validation split (the last 10,000 training images), which it never
-trained on.
+The challenge's checks here train only small networks, in seconds. The hidden reference
+solution (the recipe of helpers.models.FASHION_RECIPE: mirrored garments, judged with their
+mirror images) takes about a minute to train; that it passes the 90% check on the
+validation split is shown by `make test`, which runs lesson 10's solved copy in context
+and fails unless every check there passes.
 """
 
 from __future__ import annotations
@@ -126,13 +126,21 @@ def test_challenge_refuses_a_flip_setting_that_is_not_a_bool():
     assert_failed(ex.q1, (ns["build_model"], {**ns["settings"], "flip": "yes"}), match="flip")
 
 
-def test_reference_solution_passes_with_at_least_91_percent():
-    ns = solved(ex.q1)
-    result = assert_passed(ex.q1, (ns["build_model"], ns["settings"]))
-    accuracy = float(re.search(r"Validation accuracy (\d\.\d+)", result.message).group(1))
-    assert accuracy >= 0.90, result.message
+def test_a_network_that_clears_the_bar_passes_and_is_kept(monkeypatch):
+    """The passing path, with the bar lowered so a linear model (about 84%) clears it in
+    seconds. That the reference solution clears the real bar (0.90) is shown where it runs in
+    context: `make test` runs lesson 10's solved copy and fails unless its check passes."""
+    monkeypatch.setattr(ex, "PASS_ACCURACY", 0.80)
+    monkeypatch.setattr(ex, "_last_model", {})
+    assert ex.trained_model() is None
+    result = assert_passed(ex.q1, (_tiny_model, GOOD_SETTINGS))
+    accuracy = float(re.search(r"Validation accuracy (\d\.\d+) >= 0\.80", result.message).group(1))
+    assert 0.80 <= accuracy < 0.90, result.message
+    assert "on 50,000 images" in result.message
     # The network the check trained is kept for the lesson's one look at the test set.
-    assert isinstance(ex.trained_model(), nn.Module)
+    model = ex.trained_model()
+    assert isinstance(model, nn.Module)
+    assert [p.shape for p in model.parameters()] == [torch.Size([10, 784]), torch.Size([10])]
 
 
 def test_the_challenge_splits_off_the_last_10000_training_images():

@@ -5,7 +5,9 @@ never checked."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -115,3 +117,43 @@ def test_run_end_to_end(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert [s["notebook"] for s in summary] == ["00_good.ipynb", "00_raising.ipynb", "00_wrong.ipynb"]
     assert summary[0]["executed"] is False and summary[1]["executed"] is True and summary[1]["ok"] is False
+
+
+def test_verify_log_judges_each_lesson_on_its_own_module(tmp_path):
+    """`make test` logs the checks of every lesson to one file; a lesson is judged on its rows only."""
+    a = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit)"), Q2, code("ex.q2.check(pixel_count)"))
+    b = notebook(code("from helpers.exercises import lesson01 as ex"), code("x = ...", "q1"),
+                 code("ex.q1.check(x)"))
+    nbformat.write(a, tmp_path / "00_a.ipynb")
+    nbformat.write(b, tmp_path / "01_b.ipynb")
+    rows = [{"exercise": "q1", "module": "helpers.exercises.lesson00", "status": "passed", "message": "ok"},
+            {"exercise": "q2", "module": "helpers.exercises.lesson00", "status": "passed", "message": "ok"},
+            {"exercise": "q1", "module": "helpers.exercises.lesson01", "status": "failed", "message": "no"}]
+    log = tmp_path / "checks.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    reports = {r.notebook: r for r in ms.verify_log(sorted(tmp_path.glob("*.ipynb")), log)}
+    assert reports["00_a.ipynb"].ok and reports["00_a.ipynb"].problems == []
+    assert reports["01_b.ipynb"].problems == ["q1: failed: no"]
+    assert ms.main(["--verify-log", str(log), str(tmp_path / "00_a.ipynb")]) == 0
+    assert ms.main(["--verify-log", str(log), str(tmp_path / "01_b.ipynb")]) == 1
+    # no log at all (the lessons never ran): every exercise is reported unchecked
+    assert ms.main(["--verify-log", str(tmp_path / "none.jsonl"), str(tmp_path / "00_a.ipynb")]) == 1
+
+
+def test_solved_copies_under_nbval_log_their_checks(tmp_path):
+    """The `make test` pipeline on a small lesson: write the solved copy, run it under nbval
+    with the check log set, judge the log; the student's copy (unsolved) fails the same judge."""
+    src = tmp_path / "src"
+    src.mkdir()
+    lesson = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit)"), Q2, code("ex.q2.check(pixel_count)"))
+    nbformat.write(lesson, src / "00_demo.ipynb")
+    out = tmp_path / "solved"
+    assert ms.main(["--no-execute", "--out", str(out), str(src / "00_demo.ipynb")]) == 0
+    for copy, expected in ((out, 0), (src, 1)):
+        log = tmp_path / f"{copy.name}.jsonl"
+        env = {**os.environ, ms.CHECK_LOG_ENV_VAR: str(log)}
+        run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-q",
+                              "-p", "no:cacheprovider", str(copy / "00_demo.ipynb")],
+                             cwd=ms.ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert ms.main(["--verify-log", str(log), str(src / "00_demo.ipynb")]) == expected

@@ -3,6 +3,7 @@
     python -m tools.make_solutions                      # all lessons (make solutions)
     python -m tools.make_solutions notebooks/01_*.ipynb # some lessons
     python -m tools.make_solutions --no-execute         # only write the solved copies
+    python -m tools.make_solutions --verify-log LOG     # judge a check log of copies run elsewhere
 
 For each lesson that imports an exercise module (``from helpers.exercises import
 lessonNN as ex``), every cell tagged ``exercise`` has its source replaced by the
@@ -13,6 +14,11 @@ runs there exactly as it does in ``notebooks/``. Each solved copy is then execut
 if any cell raises or any check reports anything but "passed", or if an exercise cell
 is never checked. The executed copies (with outputs) are kept for instructors, and a
 summary is written to ``build/solutions/summary.json``.
+
+``make test`` runs the solved copies once, under nbval (which also compares the stored
+outputs): it writes them with ``--no-execute``, has nbval's kernels log every check to one
+file (``CNN_COURSE_CHECK_LOG``), then judges that log with ``--verify-log``, by the same
+rules as above.
 """
 
 from __future__ import annotations
@@ -134,13 +140,44 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, log: Path, timeout: int) -> st
     return None
 
 
-def verify_checks(log: Path, module: ModuleType | None, names: list[str]) -> list[str]:
-    """Problems found in the check log: failures, unattempted checks, exercises never checked."""
-    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+def verify_checks(log: Path | list[dict], module: ModuleType | None, names: list[str]) -> list[str]:
+    """Problems found in the check log (a file, or its rows): failures, unattempted checks,
+    exercises never checked."""
+    if isinstance(log, Path):
+        rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+    else:
+        rows = log
     problems = [f"{r['exercise']}: {r['status']}: {r['message']}" for r in rows if r["status"] != "passed"]
     checked = {r["exercise"] for r in rows if module is None or r.get("module") == module.__name__}
     problems += [f"{n}: its exercise cell is never checked" for n in names if n not in checked]
     return problems
+
+
+def verify_log(paths: list[Path], log: Path) -> list[Report]:
+    """Judge one check log written while the solved copies of ``paths`` ran elsewhere (nbval).
+
+    The log holds the checks of every lesson; each lesson is judged on its own module's rows.
+    """
+    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+    reports = []
+    for path in paths:
+        rep = Report(notebook=path.name, executed=True)
+        reports.append(rep)
+        try:
+            _, module, rep.exercises = solve(nbformat.read(path, as_version=4))
+        except SolutionError as exc:
+            rep.ok, rep.problems = False, [str(exc)]
+        else:
+            if rep.exercises:
+                own = [r for r in rows if r.get("module") == module.__name__]
+                rep.problems = verify_checks(own, module, rep.exercises)
+                rep.ok = not rep.problems
+        if rep.exercises or rep.problems:
+            status = "ok  " if rep.ok else "FAIL"
+            print(f"{status} {path.name}: {len(rep.exercises)} exercises checked in {log.name}", flush=True)
+        for p in rep.problems:
+            print(f"     {p}", flush=True)
+    return reports
 
 
 def copy_notebooks_folder(src: Path, dst: Path) -> None:
@@ -205,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default: {OUT.relative_to(ROOT)})")
     parser.add_argument("--no-execute", action="store_true", help="only write the solved copies")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (default 900)")
+    parser.add_argument("--verify-log", type=Path, metavar="LOG",
+                        help="write and run nothing: judge LOG, the checks logged while the solved copies ran")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if not paths:
@@ -213,6 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in paths if not p.is_file()]
     if missing:
         parser.error(f"notebooks not found: {', '.join(map(str, missing))}")
+    if args.verify_log is not None:
+        reports = verify_log([p.resolve() for p in paths], args.verify_log)
+        bad = [r.notebook for r in reports if not r.ok]
+        checked = [r for r in reports if r.exercises]
+        print(f"{len(checked) - len(bad)} of {len(checked)} lessons' exercises all checked and passed"
+              + (f"; failed: {', '.join(bad)}" if bad else ""))
+        return 1 if bad else 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     reports = run([p.resolve() for p in paths], args.out.resolve(), execute_them=not args.no_execute,
                   timeout=args.timeout)
