@@ -92,7 +92,9 @@ def test_run_end_to_end(tmp_path):
                     Q2, code("ex.q2.check(pixel_count)"))
     wrong = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit + 1)"), Q2)
     raising = notebook(code(IMPORT), Q1, code("ex.q1.check(pixels_per_digit)"), code("1 / 0"))
-    for name, nb in (("00_good.ipynb", good), ("00_wrong.ipynb", wrong), ("00_raising.ipynb", raising)):
+    plain = notebook(code("x = 1"))
+    for name, nb in (("00_good.ipynb", good), ("00_wrong.ipynb", wrong), ("00_raising.ipynb", raising),
+                     ("00_plain.ipynb", plain)):
         nbformat.write(nb, src / name)
     out = tmp_path / "out"
     reports = ms.run(sorted(src.glob("*.ipynb")), out)
@@ -111,12 +113,15 @@ def test_run_end_to_end(tmp_path):
     assert not list(out.glob(".*.jsonl")), "check logs are private to a run and removed"
     summary = json.loads((out / "summary.json").read_text())
     assert {s["notebook"]: s["ok"] for s in summary} == {"00_good.ipynb": True, "00_raising.ipynb": False,
-                                                         "00_wrong.ipynb": False}
+                                                         "00_wrong.ipynb": False, "00_plain.ipynb": True}
+    # a lesson without exercises is copied as it is, so the folder holds every lesson
+    assert nbformat.read(out / "00_plain.ipynb", as_version=4).cells[1].source == "x = 1"
     # a later run of one lesson updates its entry and keeps the others
     ms.run([src / "00_good.ipynb"], out, execute_them=False)
     summary = json.loads((out / "summary.json").read_text())
-    assert [s["notebook"] for s in summary] == ["00_good.ipynb", "00_raising.ipynb", "00_wrong.ipynb"]
-    assert summary[0]["executed"] is False and summary[1]["executed"] is True and summary[1]["ok"] is False
+    assert [s["notebook"] for s in summary] == ["00_good.ipynb", "00_plain.ipynb", "00_raising.ipynb",
+                                                "00_wrong.ipynb"]
+    assert summary[0]["executed"] is False and summary[2]["executed"] is True and summary[2]["ok"] is False
 
 
 def test_verify_log_judges_each_lesson_on_its_own_module(tmp_path):

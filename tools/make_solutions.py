@@ -199,10 +199,12 @@ def run(paths: list[Path], out: Path, *, execute_them: bool = True, timeout: int
             rep.ok, rep.problems = False, [str(exc)]
             print(f"FAIL {path.name}: {exc}", flush=True)
             continue
-        if not rep.exercises:
-            print(f"skip {path.name}: no exercise cells", flush=True)
-            continue
         target = out / path.name
+        if not rep.exercises:
+            # Copied as it is, so the folder holds every lesson (`make test` runs them all there).
+            write_atomic(target, nbformat.writes(solved) + "\n")
+            print(f"copy {path.name}: no exercise cells, nothing to solve", flush=True)
+            continue
         if execute_them:
             rep.executed = True
             # A private log per run: two runs at once (two people, or CI) must not share one.
