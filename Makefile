@@ -95,7 +95,7 @@ test-notebooks: setup-dev
 	$(BIN)/python -m tools.figure_check report $(FIGURE_LOG) --notebooks $(SOLVED)
 
 bench: setup-dev
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 # Solved copies of every lesson in build/solutions/, executed and kept with their outputs (an
 # answer key); fails if any check does not pass. `make test` runs the same copies under nbval.

@@ -1,7 +1,7 @@
 """How fast is the course's numpy convolution, and is the kernel editor live?
 
-    python benchmarks/bench_conv.py            # prints a markdown table
-    python benchmarks/bench_conv.py --quick    # fewer repeats
+    python -m benchmarks.bench_conv            # prints a markdown table
+    python -m benchmarks.bench_conv --quick    # fewer repeats
 
 ``run()`` is what ``benchmarks/run.py`` (``make bench``) calls. Measured in one process,
 with the same thread settings for numpy and torch, as the median of repeated timings:
@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from statistics import median
 from typing import Any, Callable
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if not __package__:  # started as a file: `benchmarks.*` and `tools` would not be importable
+    sys.exit("Run the benchmarks as a module, from the course folder: python -m benchmarks.bench_conv")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import numpy as np
+import torch
+import torch.nn.functional as F
 
 GOAL_RATIO = 3.0
 GOAL_EDITOR_MS = 50.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from tools.notebook_exec import write_atomic
+from helpers.files import write_atomic
 
 MARK_START = "<!-- bench:start -->"
 MARK_END = "<!-- bench:end -->"
@@ -236,6 +236,6 @@ def update_readme(readme: Path, table: str) -> None:
     start, end = text.find(MARK_START), text.find(MARK_END)
     if start < 0 or end < 0 or end < start:
         raise ValueError(f"readme: expected {MARK_START} ... {MARK_END} markers in {readme}")
-    intro = "Latest `make bench` run (`benchmarks/run.py --update-readme`; every figure is in `build/bench.json`):\n\n"
+    intro = "Latest `make bench` run (`python -m benchmarks.run --update-readme`; every figure is in `build/bench.json`):\n\n"
     new = text[: start + len(MARK_START)] + "\n" + intro + table + "\n" + text[end:]
     write_atomic(readme, new)

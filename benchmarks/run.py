@@ -2,11 +2,11 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/run.py                      # everything (< 15 minutes)
-    .venv/bin/python benchmarks/run.py --only mnist,course  # some sections
-    .venv/bin/python benchmarks/run.py --quick              # tiny smoke run (seconds)
-    .venv/bin/python benchmarks/run.py --update-readme      # ...and put the table in README.md
-    .venv/bin/python benchmarks/run.py --from-json build/bench.json --update-readme
+    .venv/bin/python -m benchmarks.run                      # everything (< 15 minutes)
+    .venv/bin/python -m benchmarks.run --only mnist,course  # some sections
+    .venv/bin/python -m benchmarks.run --quick              # tiny smoke run (seconds)
+    .venv/bin/python -m benchmarks.run --update-readme      # ...and put the table in README.md
+    .venv/bin/python -m benchmarks.run --from-json build/bench.json --update-readme
 
 Sections:
 
@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.*` importable
-    sys.path.insert(0, str(ROOT))
+if not __package__:  # started as a file: `benchmarks.*` and `tools` would not be importable
+    sys.exit("Run the benchmarks as a module, from the course folder: python -m benchmarks.run")
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402 - after the check above, which must run first
 import torch  # noqa: E402
 
 from benchmarks.report import (  # noqa: E402
@@ -49,7 +49,7 @@ from benchmarks.report import (  # noqa: E402
     render_table,
     update_readme,
 )
-from tools.notebook_exec import write_atomic  # noqa: E402
+from helpers.files import write_atomic  # noqa: E402
 
 # Run order: training first; executing the notebooks (the longest, least predictable part)
 # last, so an interrupted run still has the training figures. The reference recipes'

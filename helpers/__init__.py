@@ -3,6 +3,7 @@
 - ``helpers.data``: MNIST and Fashion-MNIST, loaded (the notebook-facing data API).
 - ``helpers.datasets``: what the data sets are, where their files live, the IDX format.
 - ``helpers.fetch``: fetching the data sets from the first source that works, verified.
+- ``helpers.files``: files on disk: checksums, and the one atomic write every file goes through.
 - ``helpers.system``: what this machine offers the course (versions, threads, data).
 - ``helpers.plots``: pictures of images, arrays and training results (the notebook-facing plotting API),
   from ``helpers.pictures`` (images and arrays), ``helpers.curves`` (training curves, the live plot) and

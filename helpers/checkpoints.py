@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
-from helpers.datasets import atomic_write_bytes, sha256_file
+from helpers.files import atomic_write_bytes, sha256_file
 from helpers.validate import module
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]

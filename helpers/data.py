@@ -24,8 +24,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import os
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -42,7 +42,6 @@ from helpers.datasets import (  # noqa: F401 - re-exported: the notebook-facing 
     DataMissingError,
     Dataset,
     IdxFormatError,
-    atomic_write_bytes,
     cache_path,
     data_dir,
     file_path,
@@ -54,6 +53,7 @@ from helpers.datasets import (  # noqa: F401 - re-exported: the notebook-facing 
     write_idx,
 )
 from helpers.fetch import FetchReport, Source, default_sources, fetch, verify  # noqa: F401 - re-exported
+from helpers.files import atomic_write_bytes
 
 __all__ = [
     "MNIST_CLASSES",

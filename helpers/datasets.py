@@ -3,20 +3,17 @@
 The catalog (:data:`DATASETS`: MNIST and Fashion-MNIST, each file with the sha256 of its
 decompressed IDX content pinned), the data folder (:func:`data_dir`), the IDX file format
 (:func:`read_idx`, :func:`write_idx`) and the layout on disk: each IDX file, its ``.npy``
-cache and the cache manifest, written atomically. Fetching is :mod:`helpers.fetch`;
+cache and the cache manifest, written atomically (:mod:`helpers.files`). Fetching is :mod:`helpers.fetch`;
 loading is :mod:`helpers.data`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import platformdirs
@@ -223,32 +220,8 @@ def write_idx(array: np.ndarray) -> bytes:
 
 
 # ----------------------------------------------------------------------------------------
-# Files on disk: hashing, atomic writes
+# Files on disk (checksums and atomic writes are helpers.files)
 # ----------------------------------------------------------------------------------------
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def atomic_write_bytes(path: Path, writer: Callable[[object], None]) -> None:
-    """Write through ``writer(file)`` into a temporary file beside ``path``, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; data is for everyone to read
-    try:
-        with os.fdopen(fd, "wb") as f:
-            writer(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def file_path(root: Path, ds: Dataset, spec: DataFile) -> Path:

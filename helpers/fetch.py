@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -44,8 +43,8 @@ from helpers.datasets import (
     file_path,
     read_manifest,
     remove_stale_parts,
-    sha256_file,
 )
+from helpers.files import atomic_file, sha256_file
 
 __all__ = ["FetchReport", "Source", "default_sources", "fetch", "verify"]
 
@@ -55,31 +54,26 @@ def _install_candidate(candidate: Path, target: Path, spec: DataFile) -> str | N
 
     Returns None on success, or the reason it was rejected.
     """
-    part = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, part_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        part = Path(part_name)
-        os.chmod(part, 0o644)
-        h = hashlib.sha256()
-        opener = gzip.open if candidate.name.endswith(".gz") else open
-        with os.fdopen(fd, "wb") as out, opener(candidate, "rb") as src:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                h.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        digest = h.hexdigest()
-        if digest != spec.sha256:
-            return f"sha256 {digest[:12]}… does not match the pinned {spec.sha256[:12]}…"
-        os.replace(part, target)
-        part = None
+        with atomic_file(target) as out:
+            h = hashlib.sha256()
+            opener = gzip.open if candidate.name.endswith(".gz") else open
+            with opener(candidate, "rb") as src:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    h.update(chunk)
+                    out.write(chunk)
+            digest = h.hexdigest()
+            if digest != spec.sha256:  # raising leaves `target` as it was
+                raise _Rejected(f"sha256 {digest[:12]}… does not match the pinned {spec.sha256[:12]}…")
         return None
+    except _Rejected as rejected:
+        return str(rejected)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         return f"could not be read ({type(exc).__name__}: {exc})"
-    finally:
-        if part is not None:
-            part.unlink(missing_ok=True)
+
+
+class _Rejected(Exception):
+    """A candidate file whose content does not match its pinned checksum."""
 
 
 # ----------------------------------------------------------------------------------------

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import pytest
@@ -16,14 +14,11 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from benchmarks.flops import count_macs, forward_flops, matmul_flops_per_second, training_flops_per_sample
+from benchmarks.time_to_accuracy import TimeToTarget, subset, to_tensors, train_to_target
+from helpers.evaluation import evaluate
+from helpers.models import Recipe
 
-from benchmarks.flops import count_macs, forward_flops, matmul_flops_per_second, training_flops_per_sample  # noqa: E402
-from benchmarks.time_to_accuracy import TimeToTarget, subset, to_tensors, train_to_target  # noqa: E402
-from helpers.evaluation import evaluate  # noqa: E402
-from helpers.models import Recipe  # noqa: E402
 
 # ----------------------------------------------------------------------------------------
 # FLOP counter

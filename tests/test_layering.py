@@ -21,7 +21,7 @@ HELPERS = ROOT / "helpers"
 
 # Lower layers never import higher ones.
 LAYER = {
-    "helpers": 0, "helpers.validate": 0, "helpers.datasets": 0, "helpers.fetch": 0, "helpers.data": 0,
+    "helpers": 0, "helpers.validate": 0, "helpers.files": 0, "helpers.datasets": 0, "helpers.fetch": 0, "helpers.data": 0,
     "helpers.conv_core": 1, "helpers.conv": 1, "helpers.conv_backward": 1, "helpers.augment": 1, "helpers.figures": 1,
     "helpers.architectures": 2, "helpers.models": 2,
     "helpers.checkpoints": 3, "helpers.training": 3, "helpers.system": 3,

@@ -34,8 +34,8 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
+from helpers.files import write_atomic
 from tools import notebook_exec
-from tools.notebook_exec import write_atomic
 from tools.site_assets import install_assets
 from tools.site_navigation import add_navigation, index_page, lesson_summary
 from tools.site_pages import exporter, render_page

@@ -36,7 +36,8 @@ from pathlib import Path
 
 import nbformat
 
-from tools.notebook_exec import run_notebook, write_atomic
+from helpers.files import write_atomic
+from tools.notebook_exec import run_notebook
 
 IMPORT_RE = re.compile(
     r"^\s*(?:from\s+helpers\.exercises\s+import\s+(lesson\d\d)\b|import\s+helpers\.exercises\.(lesson\d\d)\b)",

@@ -37,13 +37,14 @@ from types import ModuleType
 
 import nbformat
 
+from helpers.exercises.core import CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, Exercise
+from helpers.exercises.progress import PROGRESS_ENV_VAR
+from helpers.files import write_atomic
+from tools import notebook_exec
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "solutions"
-from helpers.exercises.core import CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, Exercise
-from helpers.exercises.progress import PROGRESS_ENV_VAR
-from tools import notebook_exec
-from tools.notebook_exec import write_atomic
 
 IMPORT_RE = re.compile(
     r"^\s*(?:from\s+helpers\.exercises\s+import\s+(lesson\w+)(?:\s+as\s+(\w+))?"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.files import write_atomic
 from tools import notebook_exec
-from tools.notebook_exec import write_atomic
 
 CHECK_TAG = "nbval-check-output"  # the cell tag nbval reads: students never see it in the code
 # Cell metadata worth keeping: slides, exercise tags, and nothing a front end adds by itself.

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -171,19 +170,3 @@ def run_notebook(nb: nbformat.NotebookNode, cwd: Path | str, *, cell_timeout: fl
         run.errors.append(f"execution stopped: {type(exc).__name__}: {exc}")
     run.seconds = time.perf_counter() - start
     return run
-
-
-def write_atomic(path: Path | str, text: str, *, mode: int = 0o644) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename:
-    an interrupted write never leaves a half-written file behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
