@@ -20,17 +20,19 @@ with the same thread settings for numpy and torch, as the median of repeated tim
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 from statistics import median
 from typing import Any, Callable
 
-if not __package__:  # started as a file: `benchmarks.*` and `tools` would not be importable
-    sys.exit("Run the benchmarks as a module, from the course folder: python -m benchmarks.bench_conv")
-
+import matplotlib
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from helpers.conv import KERNELS, conv2d_batch
+from helpers.conv_widgets import kernel_editor, sample_photo
+from helpers.data import load_mnist
 
 GOAL_RATIO = 3.0
 GOAL_EDITOR_MS = 50.0
@@ -49,8 +51,6 @@ def _median_ms(fn: Callable[[], object], repeats: int, number: int) -> tuple[flo
 
 
 def bench_conv2d(quick: bool = False) -> dict[str, Any]:
-    from helpers.conv import conv2d_batch
-
     rng = np.random.default_rng(0)
     images = rng.random((64, 1, 28, 28), dtype=np.float32)
     kernels = rng.standard_normal((32, 1, 3, 3), dtype=np.float32)
@@ -89,13 +89,8 @@ def bench_conv2d(quick: bool = False) -> dict[str, Any]:
 
 
 def bench_kernel_editor(quick: bool = False) -> dict[str, Any]:
-    from helpers.conv import KERNELS
-    from helpers.conv_widgets import kernel_editor, sample_photo
-
     photo = sample_photo(512)
     try:
-        from helpers.data import load_mnist
-
         digit = load_mnist("test")[0][0]
     except Exception:  # noqa: BLE001 - the benchmark still runs without the data set
         digit = np.zeros((28, 28), dtype=np.uint8)
@@ -165,10 +160,6 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    import matplotlib
-
     matplotlib.use("Agg")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import functools
 import json
 import os
 import platform
@@ -34,13 +35,22 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
 if not __package__:  # started as a file: `benchmarks.*` and `tools` would not be importable
     sys.exit("Run the benchmarks as a module, from the course folder: python -m benchmarks.run")
 
-import numpy as np  # noqa: E402 - after the check above, which must run first
+# The imports below come after that check, which must run first.
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+import helpers.data as hdata  # noqa: E402
+from benchmarks import bench_conv  # noqa: E402
+from benchmarks.course import run_course  # noqa: E402
+from benchmarks.flops import (  # noqa: E402
+    count_macs,
+    matmul_flops_per_second,
+    training_flops_per_sample,
+)
+from benchmarks.recipes import PYTORCH_EXAMPLES_RECIPE, TUTORIAL_CNN_RECIPE  # noqa: E402
 from benchmarks.report import (  # noqa: E402
     GOAL_COURSE_TOTAL_SECONDS,
     GOAL_FASHION_ACCURACY,
@@ -49,7 +59,12 @@ from benchmarks.report import (  # noqa: E402
     render_table,
     update_readme,
 )
+from benchmarks.time_to_accuracy import subset, to_tensors, train_to_target  # noqa: E402
+from helpers.data import load_fashion_mnist, load_mnist  # noqa: E402
 from helpers.files import write_atomic  # noqa: E402
+from helpers.models import FASHION_RECIPE, MNIST_RECIPE  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Run order: training first; executing the notebooks (the longest, least predictable part)
 # last, so an interrupted run still has the training figures. The reference recipes'
@@ -151,8 +166,6 @@ def machine_info_brief() -> dict[str, Any]:
 
 
 def _mnist_tensors(s: dict[str, Any], mean: float | None, std: float | None, loader: Callable, cache: dict):
-    from benchmarks.time_to_accuracy import subset, to_tensors
-
     key = (loader.__name__, mean, std)
     if key not in cache:
         tr_img, tr_lab = subset(*loader("train"), s["train_subset"])
@@ -163,8 +176,6 @@ def _mnist_tensors(s: dict[str, Any], mean: float | None, std: float | None, loa
 
 def _timed_run(recipe, s: dict[str, Any], loader: Callable, cache: dict, *, cap_key: str, target: float, stop_at_target: bool, log,
                wall_cap: float | None = None, seed: int = 0) -> dict[str, Any]:
-    from benchmarks.time_to_accuracy import train_to_target
-
     train, test = _mnist_tensors(s, recipe.mean, recipe.std, loader, cache)
     log(f"  training {recipe.name}, seed {seed} (batch {recipe.batch_size}, up to {recipe.epochs} epochs, cap {s['caps'][cap_key]:.0f} s training"
         + (f", {wall_cap:.0f} s wall" if wall_cap is not None else "") + ") ...")
@@ -193,10 +204,6 @@ def bench_mnist(s: dict[str, Any], log=print, deadline: float | None = None) -> 
 
     deadline: time.perf_counter() value by which the references must be done (their wall
     caps shrink to fit; each still gets at least 30 s)."""
-    from benchmarks.recipes import PYTORCH_EXAMPLES_RECIPE, TUTORIAL_CNN_RECIPE
-    from helpers.data import load_mnist
-    from helpers.models import MNIST_RECIPE
-
     cache: dict = {}
     out: dict[str, Any] = {"course": _over_seeds(
         [_timed_run(MNIST_RECIPE, s, load_mnist, cache, cap_key="course", target=s["target"], stop_at_target=False,
@@ -227,9 +234,6 @@ def bench_mnist(s: dict[str, Any], log=print, deadline: float | None = None) -> 
 
 def bench_fashion(s: dict[str, Any], log=print) -> dict[str, Any]:
     """The Fashion-MNIST reference recipe of lesson 10, once per seed; the median run's figures."""
-    from helpers.data import load_fashion_mnist
-    from helpers.models import FASHION_RECIPE
-
     cache: dict = {}
     runs = [_timed_run(FASHION_RECIPE, s, load_fashion_mnist, cache, cap_key="fashion", target=s["fashion_target"],
                        stop_at_target=False, log=log, seed=seed) for seed in s["seeds"]]
@@ -263,10 +267,6 @@ def _over_seeds(runs: list[dict[str, Any]], key: str, *, high_is_good: bool = Fa
 
 
 def bench_compute(s: dict[str, Any], mnist: dict[str, Any] | None, log=print) -> dict[str, Any]:
-    from benchmarks.flops import count_macs, matmul_flops_per_second, training_flops_per_sample
-    from helpers.data import load_mnist
-    from helpers.models import MNIST_RECIPE
-
     if mnist is None or "course" not in mnist:
         log("  (no MNIST run in this invocation: training the course recipe for the FLOP count)")
         mnist = {"course": _timed_run(MNIST_RECIPE, s, load_mnist, {}, cap_key="course", target=s["target"], stop_at_target=False, log=log)}
@@ -292,18 +292,9 @@ def bench_compute(s: dict[str, Any], mnist: dict[str, Any] | None, log=print) ->
 
 
 def bench_micro(s: dict[str, Any], log=print) -> dict[str, Any]:
-    import functools
-
-    import helpers.data as hdata
-
     out: dict[str, Any] = {}
-    try:
-        from benchmarks import bench_conv
-    except ImportError as exc:
-        out["conv"] = {"error": f"benchmarks/bench_conv.py not importable: {exc}"}
-    else:
-        log("  benchmarks/bench_conv.py run() ...")
-        out["conv"] = bench_conv.run(quick=s["quick"])
+    log("  benchmarks/bench_conv.py run() ...")
+    out["conv"] = bench_conv.run(quick=s["quick"])
 
     # MNIST load: first call in this process after clearing any in-process cache
     # (the OS file cache may still be warm: "cold-ish"), then warm calls.
@@ -325,8 +316,6 @@ def bench_micro(s: dict[str, Any], log=print) -> dict[str, Any]:
 
 
 def bench_course(notebook_dir: Path, log=print, on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    from benchmarks.course import run_course
-
     return run_course(notebook_dir, log=log, on_progress=on_progress)
 
 

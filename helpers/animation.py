@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML
 from matplotlib.animation import FuncAnimation
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -283,8 +284,6 @@ def jshtml(anim: FuncAnimation):
     Returns an ``IPython.display.HTML`` object: the last expression of a cell shows it,
     and it keeps working in a saved page with no kernel.
     """
-    from IPython.display import HTML
-
     try:
         html = anim.to_jshtml()
     finally:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyArrowPatch
 from torch import nn
 
-from helpers.figures import COLUMN_WIDTH  # importing helpers.figures applies the course style
+from helpers.figures import (
+    COLUMN_WIDTH,  # importing helpers.figures applies the course style
+)
 
 
 @dataclass(frozen=True)

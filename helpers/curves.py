@@ -10,8 +10,12 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
 
-from helpers.figures import COLUMN_WIDTH, text_inches  # importing helpers.figures applies the course style
+from helpers.figures import (  # importing helpers.figures applies the course style
+    COLUMN_WIDTH,
+    text_inches,
+)
 from helpers.validate import array_of_ndim, positive_int
 
 # =========================================================================== #
@@ -53,8 +57,6 @@ def plot_history(
     (each run gets one colour). ``axes``: two existing axes to redraw into (the
     live plot of ``fit`` reuses its figure this way). Returns the figure.
     """
-    import matplotlib.pyplot as plt
-
     if max_epochs is not None:
         max_epochs = positive_int("max_epochs", max_epochs)
     if isinstance(history, Mapping) and "train_loss" not in history:
@@ -120,8 +122,6 @@ def plot_accuracy_curves(
     curves: ``{"model name": (V,) accuracies in [0, 1]}``.
     Returns the Axes (a new figure is made when ``ax`` is None).
     """
-    import matplotlib.pyplot as plt
-
     values = array_of_ndim("values", values, 1)
     if not isinstance(curves, Mapping) or not curves:
         raise TypeError(f"curves: expected a dict {{model name: accuracies}}, got {type(curves).__name__}")
@@ -179,7 +179,6 @@ class LivePlot:
     def on_epoch_end(self, history: Any, *, epochs: int) -> None:
         if not self.enabled:
             return
-        from IPython.display import display
 
         if self.fig is None:
             self.fig, _ = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.6), layout="constrained")

@@ -15,6 +15,7 @@ import math
 from typing import Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
@@ -159,8 +160,6 @@ def plot_filters(
     ``in_channel`` is shown. One shared colour scale, centred at 0 on a diverging map
     (blue = negative weight, white = 0, red = positive), with a colour bar. Returns the figure.
     """
-    import matplotlib.pyplot as plt
-
     if isinstance(weight, nn.Conv2d):
         weight = weight.weight
     w = array_of_ndim("weight", weight, 4).astype(np.float64)
@@ -206,8 +205,6 @@ def plot_feature_maps(
     with one shared viridis scale and a colour bar (bright = strong response).
     Pass ``fig`` to redraw an existing figure in place. Returns the figure.
     """
-    import matplotlib.pyplot as plt
-
     m = array_of_ndim("maps", maps, (3, 4)).astype(np.float64)
     if m.ndim == 4 and m.shape[0] == 1:
         m = m[0]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt  # figures the notebook shows; widgets draw with new_figure
 import numpy as np
 from matplotlib.axes import Axes
 
@@ -59,8 +60,6 @@ def draw_neuron(weights: Sequence[float] = (0.8, -0.4, 0.3), inputs: Sequence[fl
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(x)) and np.isfinite(bias)):
         raise ValueError("weights, inputs, bias: expected finite numbers")
     if ax is None:
-        import matplotlib.pyplot as plt  # a figure the notebook shows; widgets use new_figure
-
         ax = plt.figure(figsize=(7.5, 3.6)).add_subplot()
     n = w.size
     z = float(w @ x + bias)

@@ -11,6 +11,11 @@ import platform
 import sys
 from dataclasses import dataclass, field
 
+import ipywidgets
+import matplotlib
+import numpy
+import torch
+
 from helpers import data, training
 
 
@@ -59,11 +64,6 @@ def environment_report(check_data: bool = True) -> Report:
     Args:
         check_data: also verify every data file against its pinned sha256 (about a second).
     """
-    import ipywidgets
-    import matplotlib
-    import numpy
-    import torch
-
     report = Report()
     py = sys.version_info
     report.checks.append(Check("Python", py[:2] == (3, 11), platform.python_version()))

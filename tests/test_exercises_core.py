@@ -483,10 +483,8 @@ def test_display_in_ipython_shows_once_and_is_deterministic(monkeypatch):
 
     shell = FakeShell()
     captured = []
-    import IPython.display as idisp
-
     monkeypatch.setattr(display, "_ipython", lambda: shell)
-    monkeypatch.setattr(idisp, "display", lambda obj, raw=False, **kw: captured.append((obj, raw)))
+    monkeypatch.setattr(display, "display", lambda obj, raw=False, **kw: captured.append((obj, raw)))
     ex = make_exercise()
     r = ex.check(4)
     assert len(captured) == 1

@@ -95,6 +95,57 @@ def test_imports_of_the_course_sit_at_the_top(name):
     assert not inner, f"{name}: imports inside functions hide the dependency graph: {inner}"
 
 
+# Imports inside functions that have a reason, by file and module imported.
+INNER_IMPORT_REASONS = {
+    ("helpers/fetch.py", "pooch"): "loading data needs no network library; only a fetch imports it",
+    ("helpers/curves.py", "IPython"): "asks whether it runs in a kernel, and answers no without IPython",
+    ("helpers/exercises/display.py", "IPython"): "asks whether it runs in a kernel, and answers no without IPython",
+    ("tools/figure_check.py", "IPython"): "asks whether it runs in a kernel, and answers no without IPython",
+    ("tools/figure_check_startup.py", "importlib"): "a kernel's start-up file must leave no name behind",
+    ("tools/figure_check_startup.py", "os"): "a kernel's start-up file must leave no name behind",
+    ("tools/figure_check_startup.py", "pathlib"): "a kernel's start-up file must leave no name behind",
+    ("tools/figure_check_startup.py", "sys"): "a kernel's start-up file must leave no name behind",
+    ("benchmarks/course.py", "psutil"): "optional: only where /proc cannot give a kernel's peak memory",
+}
+
+
+def inner_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, top-level module) of every import inside a function, outside TYPE_CHECKING blocks."""
+    found = []
+
+    def visit(node: ast.AST, nested: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if nested and isinstance(child, ast.Import):
+                found.extend((child.lineno, a.name.split(".")[0]) for a in child.names)
+            elif nested and isinstance(child, ast.ImportFrom):
+                found.append((child.lineno, "helpers" if child.level else (child.module or "").split(".")[0]))
+            visit(child, nested or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+@pytest.mark.parametrize("folder", ["helpers", "tools", "benchmarks"])
+def test_every_import_sits_at_the_top_unless_it_has_a_reason(folder):
+    unexplained = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        rel = str(path.relative_to(ROOT))
+        unexplained += [f"{rel}:{line}: {mod}" for line, mod in inner_imports(path)
+                        if (rel, mod) not in INNER_IMPORT_REASONS]
+    assert not unexplained, ("import these at the top of the module (or give the reason in "
+                             f"INNER_IMPORT_REASONS): {unexplained}")
+
+
+def test_the_inner_import_check_sees_nested_imports(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("import os\nif TYPE_CHECKING:\n    import typing\n"
+                    "def f():\n    try:\n        import json\n    except ImportError:\n        pass\n"
+                    "class C:\n    def g(self):\n        from . import x\n")
+    assert inner_imports(path) == [(6, "json"), (11, "helpers")]
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_module_imports_a_layer_above_it(name):
     top, inner = GRAPH[name]

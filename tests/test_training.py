@@ -294,7 +294,6 @@ def test_live_plot_outside_a_notebook_is_quiet(mnist_small):
 
 def test_live_plot_updates_one_display_in_place(mnist_small, monkeypatch):
     import matplotlib.pyplot as plt
-    import IPython.display
 
     (x, y), val = mnist_small
     events = []
@@ -308,7 +307,7 @@ def test_live_plot_updates_one_display_in_place(mnist_small, monkeypatch):
         return Handle()
 
     monkeypatch.setattr(curves, "_in_notebook_kernel", lambda: True)
-    monkeypatch.setattr(IPython.display, "display", fake_display)
+    monkeypatch.setattr(curves, "display", fake_display)
     n_before = len(plt.get_fignums())
     model = small_mlp()
     fit(model, (x[:128], y[:128]), val, epochs=3, callbacks=[LivePlot()], progress=False, device="cpu",

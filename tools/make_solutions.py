@@ -36,6 +36,7 @@ from pathlib import Path
 from types import ModuleType
 
 import nbformat
+from nbclient.exceptions import CellExecutionError
 
 from helpers.exercises.core import CHECK_LOG_ENV_VAR, REVEAL_ENV_VAR, Exercise
 from helpers.exercises.progress import PROGRESS_ENV_VAR
@@ -125,8 +126,6 @@ class Report:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, log: Path, timeout: int) -> str | None:
     """Run ``nb`` in ``cwd`` with checks logged to ``log``; return an error text or None."""
-    from nbclient.exceptions import CellExecutionError
-
     # Solved copies are not a student's work: their checks stay out of the progress file.
     env = {CHECK_LOG_ENV_VAR: str(log), PROGRESS_ENV_VAR: str(log.with_name(log.name + ".progress")),
            REVEAL_ENV_VAR: None}

@@ -22,7 +22,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ipykernel.kernelspec
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 AfterCell = Callable[[int, nbformat.NotebookNode, "int | None"], None]
 
@@ -34,10 +39,6 @@ def current_env_kernel_manager():
     output blocks its event loop, so a cell's time limit never fires and a cell that loops
     forever hangs the caller.
     """
-    import ipykernel.kernelspec
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-
     class CurrentEnv(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):  # jupyter_client's API
             return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
@@ -75,8 +76,6 @@ def environment(env: dict[str, str | None] | None) -> Iterator[None]:
 def client_for(nb: nbformat.NotebookNode, cwd: Path | str, *, timeout: float, allow_errors: bool = False,
                store_widget_state: bool = False, after_cell: AfterCell | None = None):
     """The one nbclient set-up every run uses: this Python's kernel, ``cwd`` as working folder."""
-    from nbclient import NotebookClient
-
     client = NotebookClient(nb, timeout=int(timeout), km=current_env_kernel_manager(), allow_errors=allow_errors,
                             interrupt_on_timeout=allow_errors, store_widget_state=store_widget_state,
                             resources={"metadata": {"path": str(cwd)}})
@@ -122,8 +121,6 @@ def _error_text(cell) -> str | None:
 def _run_cells(client, nb: nbformat.NotebookNode, run: Run, start: float, cell_timeout: float,
                total_timeout: float) -> None:
     """Execute the code cells one by one into ``run`` (the kernel is up), within both limits."""
-    from nbclient.exceptions import CellTimeoutError
-
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -154,8 +151,6 @@ def run_notebook(nb: nbformat.NotebookNode, cwd: Path | str, *, cell_timeout: fl
     time-out; once ``total_timeout`` seconds have passed no further cell starts. ``env``
     adds environment variables for the kernel. Never raises for what the notebook does.
     """
-    from nbclient.exceptions import DeadKernelError
-
     run = Run()
     start = time.perf_counter()
     try:

@@ -31,6 +31,7 @@ Running student code safely (policy):
 from __future__ import annotations
 
 import ast
+import ctypes
 import os
 import re
 import sys
@@ -43,13 +44,16 @@ from helpers.exercises.compare import (  # noqa: F401 - re-exported API
     Case,
     as_count,
     as_number,
-    contains_nan,
     check_array,
     check_choice,
     check_function,
     check_scalar,
     check_shape,
+    contains_nan,
 )
+from helpers.exercises.display import show_hint, show_result, show_solution
+from helpers.exercises.progress import append_json_line
+from helpers.exercises.progress import record as record_progress
 from helpers.exercises.result import (  # noqa: F401 - re-exported API
     STATUSES,
     Failed,
@@ -65,9 +69,6 @@ from helpers.exercises.result import (  # noqa: F401 - re-exported API
     type_name,
     unattempted,
 )
-from helpers.exercises.display import show_hint, show_result, show_solution
-from helpers.exercises.progress import append_json_line
-from helpers.exercises.progress import record as record_progress
 from helpers.exercises.templates import _any_template, is_template  # noqa: F401 - re-exported API
 
 REVEAL_ENV_VAR = "CNN_COURSE_REVEAL"
@@ -96,8 +97,6 @@ class _Watchdog:
         self.timer: threading.Timer | None = None
 
     def _fire(self) -> None:
-        import ctypes
-
         with self.lock:
             if self.done:
                 return
@@ -112,8 +111,6 @@ class _Watchdog:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        import ctypes
-
         with self.lock:
             self.done = True
             if self.timer is not None:

@@ -12,6 +12,8 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from IPython.display import display
+
 from helpers.exercises.render import inline_markup, result_html, result_text
 from helpers.exercises.result import Result
 
@@ -32,8 +34,6 @@ def show_rich(plain: str, html_text: str) -> None:
     if ip is None:
         print(plain)
         return
-    from IPython.display import display
-
     display({"text/plain": plain, "text/html": html_text}, raw=True)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from helpers.exercises.core import (
     Exercise,
@@ -15,7 +17,6 @@ from helpers.exercises.core import (
     failed,
     passed,
 )
-
 
 # q2: count parameters (prediction) -----------------------------------------------------
 
@@ -53,9 +54,6 @@ q2 = Exercise(
 
 
 def _check_q3(model: Any) -> Result:
-    import torch
-    from torch import nn
-
     if not isinstance(model, nn.Module):
         return failed(f"`model` should be a torch.nn.Module (e.g. nn.Sequential(...)), got {type(model).__name__}.")
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
+import torch
 
 from helpers.exercises.core import (
     Exercise,
@@ -94,8 +95,6 @@ q2 = Exercise(
 
 
 def _check_q3(momentum_step: Any) -> Result:
-    import torch
-
     if not callable(momentum_step):
         return failed(f"`momentum_step` should be a function, got {type(momentum_step).__name__}.")
     target = np.array([1.0, -2.0, 0.5])

@@ -6,6 +6,8 @@ import math
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from helpers.exercises.core import (
     Exercise,
@@ -50,8 +52,6 @@ q1 = Exercise(
 
 
 def _counting_optimizer(params, lr: float):
-    import torch
-
     class CountingSGD(torch.optim.SGD):
         def __init__(self, *a, **kw):
             super().__init__(*a, **kw)
@@ -73,9 +73,6 @@ def _counting_optimizer(params, lr: float):
 
 
 def _check_q2(train_epoch: Any) -> Result:
-    import torch
-    from torch import nn
-
     if not callable(train_epoch):
         return failed(f"`train_epoch` should be a function, got {type(train_epoch).__name__}.")
     g = torch.Generator().manual_seed(0)
