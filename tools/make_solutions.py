@@ -140,13 +140,15 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, log: Path, timeout: int) -> st
     return None
 
 
+def read_check_log(log: Path) -> list[dict]:
+    """The rows of a check log, one per check run (none if the log was never written)."""
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+
+
 def verify_checks(log: Path | list[dict], module: ModuleType | None, names: list[str]) -> list[str]:
     """Problems found in the check log (a file, or its rows): failures, unattempted checks,
     exercises never checked."""
-    if isinstance(log, Path):
-        rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
-    else:
-        rows = log
+    rows = read_check_log(log) if isinstance(log, Path) else log
     problems = [f"{r['exercise']}: {r['status']}: {r['message']}" for r in rows if r["status"] != "passed"]
     checked = {r["exercise"] for r in rows if module is None or r.get("module") == module.__name__}
     problems += [f"{n}: its exercise cell is never checked" for n in names if n not in checked]
@@ -158,7 +160,7 @@ def verify_log(paths: list[Path], log: Path) -> list[Report]:
 
     The log holds the checks of every lesson; each lesson is judged on its own module's rows.
     """
-    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+    rows = read_check_log(log)
     reports = []
     for path in paths:
         rep = Report(notebook=path.name, executed=True)
