@@ -239,12 +239,10 @@ EXPECTED_WIDGETS: dict[str, list[str]] = {
     "13": [".cnn-explain-explorer"],
 }
 
-# Lesson → what the presenter does on the slide that shows its widget. (In the deck,
+# Lesson → what the presenter does on the slide that shows its widget (presenting.check_deck). (In the deck,
 # JupyterLab's output-collapse overlay covers a widget's left edge, where the Play
 # buttons sit, so the presenter uses the slider instead.)
 DECK_STEPS: dict[str, Step] = {
     "06": Step("arrow keys on the stepper's position slider", ".cnn-conv-stepper .widget-image",
                press_slider(".cnn-conv-stepper", times=3)),
-    "01": WIDGET_STEPS[".cnn-digit-browser"][0],
-    "00": WIDGET_STEPS[".cnn-widget-check"][0],
 }

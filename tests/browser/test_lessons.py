@@ -27,7 +27,8 @@ from lab_driver import (
     wait_for_change,
     widget_report,
 )
-from lesson_steps import EXPECTED_WIDGETS, WIDGET_PARTS, WIDGET_STEPS
+from lesson_steps import DECK_STEPS, EXPECTED_WIDGETS, WIDGET_PARTS, WIDGET_STEPS
+from presenting import PRESENTATION_CHECKS
 
 LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
@@ -63,6 +64,14 @@ def play_first_animation(page, name: str, screenshot: Path) -> None:
     wait_for(lambda: frame.get_attribute("src") != before, 20, f"{name}: animation to play")
     animation.locator('button[title="Pause"]').click()
     animation.screenshot(path=str(screenshot), timeout=10_000)
+
+
+def test_every_presentation_check_has_its_lesson() -> None:
+    """A check keyed to a lesson that is gone (renumbered, renamed) would silently never run."""
+    keys = {lesson_key(name) for name in LESSONS}
+    missing = sorted(set(PRESENTATION_CHECKS) - keys)
+    assert not missing, f"presenting.PRESENTATION_CHECKS names lessons that do not exist: {missing}"
+    assert set(DECK_STEPS) <= set(PRESENTATION_CHECKS), "every DECK_STEPS lesson must be presented"
 
 
 @pytest.mark.browser
@@ -123,6 +132,10 @@ def test_lesson_runs_and_responds(
             errors = error_outputs(page)
             assert not errors, f"{name}: after {step.description}:\n" + "\n".join(errors)
         play_first_animation(page, name, screenshot_dir / f"{stem}-animation.png")
+        # An instructor's use of the same page (dark theme, slides): no second run of the lesson.
+        present = PRESENTATION_CHECKS.get(key)
+        if present is not None:
+            present(page, lab_server, name, screenshot_dir)
 
         unexpected = console.unexpected()
         assert not unexpected, f"{name}: JavaScript console errors:\n" + "\n".join(unexpected)
