@@ -3,8 +3,10 @@
 - q1, the challenge: build a classifier and choose training settings; the check trains it
   on the first 50,000 training images and passes when it reaches 90% accuracy on the last
   10,000 (the validation split, never trained on). The test set is not used by any check:
-  the lesson looks at it once, at the end. The reference solution is the course's
-  FASHION_RECIPE, hidden until asked for.
+  the lesson looks at it once, at the end. The solution, hidden until asked for, is the
+  plainest network that passes: lesson 09's, trained for 5 epochs (91.3-91.5% validation
+  accuracy over seeds 0-2, 33-35 s on 2 CPU threads). The lesson then trains the course's
+  stronger FASHION_RECIPE in the open, as the network whose mistakes it studies.
 - q2, q3: read a confusion matrix (functions, checked on matrices built here).
 """
 
@@ -174,19 +176,17 @@ q1 = Exercise(
         "With 5×5 convolutions and no padding the maps go 28 → 24 → 12 → 8 → 4, so after the second block "
         "with C filters the flattened size is C * 4 * 4. Lesson 09's network (16 then 32 filters) trained for 5 or 6 epochs passes.",
     ],
-    solution='''from helpers.models import FlipAveraged
-
-def build_model():
-    net = nn.Sequential(
+    solution='''def build_model():
+    # Lesson 09's network, unchanged: two blocks of 5x5 convolution -> max pool -> batch norm -> ReLU.
+    return nn.Sequential(
         nn.Conv2d(1, 16, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(16), nn.ReLU(),
-        nn.Conv2d(16, 48, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(48), nn.ReLU(),
+        nn.Conv2d(16, 32, kernel_size=5), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.ReLU(),
         nn.Flatten(), nn.Dropout(0.1),
-        nn.Linear(48 * 4 * 4, 100), nn.ReLU(),
+        nn.Linear(32 * 4 * 4, 100), nn.ReLU(),
         nn.Linear(100, 10),
     )
-    return FlipAveraged(net)  # judged on each garment and its mirror image
 
-settings = {"epochs": 7, "lr": 0.005, "batch_size": 128, "flip": True}''',
+settings = {"epochs": 5, "lr": 0.005, "batch_size": 128}''',
     answer_names=["build_model", "settings"],
 )
 
