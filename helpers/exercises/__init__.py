@@ -13,8 +13,9 @@ makes every check also show the solution.
 Checking logic is apart from showing it: :mod:`~helpers.exercises.core` holds the
 Exercise, the instructor switch and the test hooks, built on
 :mod:`~helpers.exercises.result` (what a check returns), :mod:`~helpers.exercises.compare`
-(comparisons that name likely mistakes) and :mod:`~helpers.exercises.templates` (is the
-answer still the template?); :mod:`~helpers.exercises.display` shows a result as a
+(comparisons that name likely mistakes), :mod:`~helpers.exercises.templates` (is the
+answer still the template?) and :mod:`~helpers.exercises.signature` (an answer that must be a
+function of given arguments); :mod:`~helpers.exercises.display` shows a result as a
 coloured box with a plain-text fallback. Every check is also kept in a small local file
 (:mod:`~helpers.exercises.progress`), and ``progress()`` (:mod:`~helpers.exercises.course`)
 shows the course map: per lesson, the exercises passed, attempted and not started.

@@ -69,6 +69,7 @@ from helpers.exercises.result import (  # noqa: F401 - re-exported API
     type_name,
     unattempted,
 )
+from helpers.exercises.signature import Signature
 from helpers.exercises.templates import _any_template, is_template  # noqa: F401 - re-exported API
 
 REVEAL_ENV_VAR = "CNN_COURSE_REVEAL"
@@ -166,6 +167,10 @@ class Exercise:
     kind: what the student does: "code" (write code), "prediction" (commit to a prediction,
     then run), "explain" (choose the explanation of a result, each wrong choice answered
     with why it is wrong) or "find-the-bug" (find what breaks a short piece of code).
+    signature: for an answer that is a function, how the lesson calls it, e.g.
+    ``"one_hot(labels, num_classes)"`` (:mod:`helpers.exercises.signature`); the name is
+    one of ``answer_names``. A value that is not a function, or one that cannot be called
+    that way, fails with a message saying so before the checker runs.
     """
 
     def __init__(
@@ -179,6 +184,7 @@ class Exercise:
         *,
         kind: Literal["code", "prediction", "explain", "find-the-bug"] = "code",
         time_limit: float | None = None,
+        signature: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not _IDENT.match(name):
             raise ValueError(f"name must be a Python identifier, got {name!r}")
@@ -212,6 +218,10 @@ class Exercise:
         if time_limit is not None and (not isinstance(time_limit, (int, float)) or not time_limit > 0):
             raise ValueError(f"time_limit: expected a positive number of seconds, got {time_limit!r}")
         self.time_limit = time_limit
+        self.signature = None if signature is None else Signature.parse(signature)
+        if self.signature is not None and self.signature.name not in self.answer_names:
+            raise ValueError(f"signature: expected a function named in answer_names {self.answer_names}, "
+                             f"got {self.signature.name!r}")
         self.module: str | None = sys._getframe(1).f_globals.get("__name__")
         self._hints_shown = 0
 
@@ -227,6 +237,9 @@ class Exercise:
         if contains_nan(answer):
             return failed(f"Your answer contains NaN (not a number): look for a division by zero, a log of 0 "
                           f"or an overflow. Got {_describe(answer)}.")
+        problem = self._signature_problem(answer)
+        if problem is not None:
+            return failed(problem)
         limit = self.time_limit if self.time_limit is not None else TIME_LIMIT_S
         try:
             try:
@@ -251,6 +264,16 @@ class Exercise:
             return failed(f"(course bug) the checker of {self.name} returned {type_name(result)}, not a Result; "
                           "please report it.")
         return result
+
+    def _signature_problem(self, answer: Any) -> str | None:
+        """What is wrong with the function part of ``answer`` (see ``signature``), if anything."""
+        if self.signature is None:
+            return None
+        if len(self.answer_names) > 1:
+            if not isinstance(answer, tuple) or len(answer) != len(self.answer_names):
+                return None  # the checker says which parts are missing
+            answer = answer[self.answer_names.index(self.signature.name)]
+        return self.signature.problem(answer)
 
     def check(self, *answers: Any) -> Result:
         """Evaluate the answer, show the result (and the solution in instructor mode), return it.

@@ -52,4 +52,5 @@ q2 = Exercise(
     """How many numbers an image of this size holds."""
     return height * width * channels''',
     answer_names=["pixel_count"],
+    signature="pixel_count(height, width, channels=1)",
 )

@@ -170,6 +170,7 @@ q4 = Exercise(
     """(H, W, C) -> (C, H, W), the same pixels with the channel axis first."""
     return image.transpose(2, 0, 1)''',
     answer_names=["to_chw"],
+    signature="to_chw(image)",
 )
 
 

@@ -57,8 +57,6 @@ q1 = Exercise(
 
 
 def _check_q2(relu_backward: Any) -> Result:
-    if not callable(relu_backward):
-        return failed(f"`relu_backward` should be a function, got {type(relu_backward).__name__}.")
     rng = np.random.default_rng(4)
     z = rng.normal(size=(4, 5))
     g = rng.normal(size=(4, 5))
@@ -88,6 +86,7 @@ q2 = Exercise(
     """Gradient of the loss w.r.t. ReLU's input z, given the gradient w.r.t. its output."""
     return grad_out * (z > 0)''',
     answer_names=["relu_backward"],
+    signature="relu_backward(grad_out, z)",
 )
 
 
@@ -95,8 +94,6 @@ q2 = Exercise(
 
 
 def _check_q3(momentum_step: Any) -> Result:
-    if not callable(momentum_step):
-        return failed(f"`momentum_step` should be a function, got {type(momentum_step).__name__}.")
     target = np.array([1.0, -2.0, 0.5])
 
     def grad(w):
@@ -142,4 +139,5 @@ q3 = Exercise(
     velocity = momentum * velocity - lr * grad
     return w + velocity, velocity''',
     answer_names=["momentum_step"],
+    signature="momentum_step(w, velocity, grad, lr, momentum)",
 )

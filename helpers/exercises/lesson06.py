@@ -122,6 +122,7 @@ def my_conv2d(image, kernel, stride=1, padding=0):
     return out
 ''',
     answer_names=["my_conv2d"],
+    signature="my_conv2d(image, kernel, stride=1, padding=0)",
 )
 
 
@@ -195,6 +196,7 @@ def true_convolution(image, kernel):
     return conv2d(image, kernel[::-1, ::-1])
 ''',
     answer_names=["true_convolution"],
+    signature="true_convolution(image, kernel)",
 )
 
 

@@ -110,6 +110,7 @@ def max_pool_2x2(x):
     return out
 ''',
     answer_names=["max_pool_2x2"],
+    signature="max_pool_2x2(x)",
 )
 
 

@@ -58,7 +58,7 @@ def _q1_diagnose(answer: Any) -> Result | None:
 
 def _check_q1(answer: Any) -> Result:
     result = check_function(answer, _q1_cases(), name="conv_grad_kernel")
-    if result.status != "failed" or not callable(answer):
+    if result.status != "failed":
         return result
     return _q1_diagnose(answer) or result
 
@@ -82,6 +82,7 @@ def conv_grad_kernel(image, grad_output):
     return grad
 ''',
     answer_names=["conv_grad_kernel"],
+    signature="conv_grad_kernel(image, grad_output)",
 )
 
 

@@ -115,8 +115,6 @@ def challenge_recipe(build_model: Callable[[], nn.Module], settings: dict):
 
 
 def _validate_model(build_model: Any) -> nn.Module:
-    if not callable(build_model):
-        raise Failed(f"`build_model` should be a function that returns a network, got {type(build_model).__name__}.")
     model = build_model()
     if model is None:
         raise Failed("`build_model()` returned None: did you forget `return`?")
@@ -188,6 +186,7 @@ q1 = Exercise(
 
 settings = {"epochs": 5, "lr": 0.005, "batch_size": 128}''',
     answer_names=["build_model", "settings"],
+    signature="build_model()",
 )
 
 
@@ -213,8 +212,6 @@ def _per_class_reference(cm: np.ndarray) -> np.ndarray:
 
 
 def _check_q2(answer: Any) -> Result:
-    if not callable(answer):
-        raise Failed(f"`per_class_accuracy` should be a function, got {type(answer).__name__}.")
     probe = np.array([[5, 0], [9, 1]], dtype=np.int64)
     try:
         raw = answer(probe.copy())
@@ -245,6 +242,7 @@ q2 = Exercise(
     solution='''def per_class_accuracy(cm):
     return np.diag(cm) / cm.sum(axis=1)''',
     answer_names=["per_class_accuracy"],
+    signature="per_class_accuracy(cm)",
 )
 
 
@@ -296,6 +294,7 @@ q3 = Exercise(
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     return [(i, j, n) for n, i, j in pairs[:k]]''',
     answer_names=["top_confusions"],
+    signature="top_confusions(cm, k)",
 )
 
 

@@ -25,8 +25,6 @@ def _batch(seed: int, n: int = 3, h: int = 6, w: int = 7) -> torch.Tensor:
 
 
 def _check_q1(answer: Any) -> Result:
-    if not callable(answer):
-        return failed(f"`shift_right` should be a function `shift_right(x, k)`, got {type(answer).__name__}.")
     for k in (1, 2, 3):
         x = _batch(k)
         expected = shift(x, k, 0)
@@ -80,6 +78,7 @@ q1 = Exercise(
     out[..., k:] = x[..., : x.shape[-1] - k]
     return out''',
     answer_names=["shift_right"],
+    signature="shift_right(x, k)",
 )
 
 
@@ -142,8 +141,6 @@ def _q2_data() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _check_q2(answer: Any) -> Result:
-    if not callable(answer):
-        return failed(f"`accuracy_vs_angle` should be a function, got {type(answer).__name__}.")
     model = _UprightDetector()
     x, y = _q2_data()
     angles = [0, 90, 180]
@@ -193,4 +190,5 @@ q2 = Exercise(
             accuracies.append((predictions == y).float().mean().item())
     return accuracies''',
     answer_names=["accuracy_vs_angle"],
+    signature="accuracy_vs_angle(model, x, y, angles)",
 )

@@ -115,8 +115,6 @@ q3 = Exercise(
 
 
 def _check_q2(answer: Any) -> Result:
-    if not callable(answer):
-        return failed(f"`global_avg_pool` should be a function, got {type(answer).__name__}.")
     x = torch.randn(3, 5, 4, 6, generator=torch.Generator().manual_seed(11))
     expected = nn.AdaptiveAvgPool2d(1)(x).flatten(1)
     try:
@@ -154,4 +152,5 @@ q2 = Exercise(
     solution='''def global_avg_pool(x):
     return x.mean(dim=(2, 3))''',
     answer_names=["global_avg_pool"],
+    signature="global_avg_pool(x)",
 )

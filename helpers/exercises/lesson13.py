@@ -119,8 +119,6 @@ q2 = Exercise(
 
 
 def _check_q3(answer: Any) -> Result:
-    if not callable(answer):
-        return failed(f"`fgsm_step` should be a function, got {type(answer).__name__}.")
     g = torch.Generator().manual_seed(13)
     x = torch.rand(4, 1, 6, 6, generator=g)
     x[0, 0, 0, :3] = torch.tensor([0.0, 1.0, 0.98])  # pixels at the edges of the range
@@ -164,5 +162,6 @@ q3 = Exercise(
     ],
     solution="def fgsm_step(x, grad, epsilon):\n    return (x + epsilon * grad.sign()).clamp(0.0, 1.0)",
     answer_names=["fgsm_step"],
+    signature="fgsm_step(x, grad, epsilon)",
     kind="code",
 )

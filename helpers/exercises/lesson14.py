@@ -61,8 +61,6 @@ def _reference(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 
 def _check_q2(answer: Any) -> Result:
-    if not callable(answer):
-        return failed(f"`sliding_dot` should be a function `sliding_dot(signal, kernel)`, got {type(answer).__name__}.")
     rng = np.random.default_rng(12)
     cases = [(rng.normal(size=20), np.array([1.0, 2.0, -1.0])), (rng.normal(size=31), rng.normal(size=7))]
     for signal, kernel in cases:
@@ -106,4 +104,5 @@ q2 = Exercise(
     k = len(kernel)
     return np.array([np.dot(signal[i:i + k], kernel) for i in range(len(signal) - k + 1)])''',
     answer_names=["sliding_dot"],
+    signature="sliding_dot(signal, kernel)",
 )
