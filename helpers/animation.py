@@ -79,7 +79,47 @@ def _limits(*arrays: np.ndarray) -> tuple[float, float]:
     return (low, high) if high > low else (low - 1.0, high + 1.0)
 
 
-class ConvolutionView:
+class _StepView:
+    """What both views share: their steps, and the output panel, filled in up to the step
+    shown with the cell being written ringed."""
+
+    steps: list
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.steps)
+
+    @property
+    def out_shape(self) -> tuple[int, int]:
+        last = self.steps[-1]
+        return (last.row + 1, last.col + 1)
+
+    def _output_panel(self, ax: Axes, values: np.ndarray, title: str) -> None:
+        self.output = np.full(self.out_shape, np.nan)
+        low, high = _limits(values)
+        self.output_image, self.output_text = _grid(ax, self.output, "viridis", title, low, high)
+        self.cell = Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor=_WINDOW, linewidth=3)
+        ax.add_patch(self.cell)
+
+    def _step(self, index: int):
+        index = int(np.clip(index, 0, self.n_steps - 1))
+        return index, self.steps[index]
+
+    def _fill_output(self, index: int, value_of) -> None:
+        """Every output cell up to step ``index`` holds ``value_of(step)``; the cell of ``index`` is ringed."""
+        self.output[:] = np.nan
+        for done in self.steps[: index + 1]:
+            self.output[done.row, done.col] = value_of(done)
+        self.output_image.set_data(self.output)
+        show = max(self.out_shape) <= _MAX_CELLS_WITH_NUMBERS
+        for (r, c), value in np.ndenumerate(self.output):
+            self.output_text[r, c].set_text("" if np.isnan(value) or not show else _format(value))
+        _recolour(self.output_image, self.output_text, self.output)
+        step = self.steps[index]
+        self.cell.set_xy((step.col - 0.5, step.row - 0.5))
+
+
+class ConvolutionView(_StepView):
     """Draws one step of a one-filter convolution of a 2-D image onto a figure.
 
     image: (H, W); kernel: (kh, kw). Four panels: the padded input with the window,
@@ -96,9 +136,6 @@ class ConvolutionView:
         self.kernel = np.asarray(kernel, dtype=float)
         self.padded, self.steps = conv2d_steps(image, self.kernel, stride=stride, padding=padding)
         self.padded = np.asarray(self.padded, dtype=float)
-        last = self.steps[-1]
-        self.out_shape = (last.row + 1, last.col + 1)
-        self.output = np.full(self.out_shape, np.nan)
         totals = np.array([s.total for s in self.steps])
         products = np.stack([s.products for s in self.steps])
         kh, kw = self.kernel.shape
@@ -127,35 +164,19 @@ class ConvolutionView:
         self.products_image, self.products_text = _grid(
             self.ax_p, np.zeros_like(self.kernel), "cividis", "window × kernel", plow, phigh
         )
-        olow, ohigh = _limits(totals)
-        self.output_image, self.output_text = _grid(self.ax_out, self.output, "viridis", "output (feature map)", olow, ohigh)
-        self.cell = Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor=_WINDOW, linewidth=3)
-        self.ax_out.add_patch(self.cell)
+        self._output_panel(self.ax_out, totals, "output (feature map)")
         self.caption = fig.suptitle("", fontsize=11)
         fig.subplots_adjust(left=0.04, right=0.99, bottom=0.17, top=0.8, wspace=0.35)
 
-    @property
-    def n_steps(self) -> int:
-        return len(self.steps)
-
     def draw_step(self, index: int) -> list:
         """Show step ``index`` (0-based): every output cell up to it is filled in."""
-        index = int(np.clip(index, 0, self.n_steps - 1))
-        step = self.steps[index]
+        index, step = self._step(index)
         self.window.set_xy((step.left - 0.5, step.top - 0.5))
         self.products_image.set_data(step.products)
         for (r, c), value in np.ndenumerate(step.products):
             self.products_text[r, c].set_text(_format(value))
         _recolour(self.products_image, self.products_text, step.products)
-        self.output[:] = np.nan
-        for done in self.steps[: index + 1]:
-            self.output[done.row, done.col] = done.total
-        self.output_image.set_data(self.output)
-        show = max(self.out_shape) <= _MAX_CELLS_WITH_NUMBERS
-        for (r, c), value in np.ndenumerate(self.output):
-            self.output_text[r, c].set_text("" if np.isnan(value) or not show else _format(value))
-        _recolour(self.output_image, self.output_text, self.output)
-        self.cell.set_xy((step.col - 0.5, step.row - 0.5))
+        self._fill_output(index, lambda done: done.total)
         self.caption.set_text(
             f"step {index + 1} of {self.n_steps}: sum of the {step.products.size} products = "
             f"{_format(step.total)} → output[{step.row}, {step.col}]"
@@ -170,7 +191,7 @@ def _padding_before(padding: Padding, k: int, total: int) -> int:
     return total // 2
 
 
-class PoolingView:
+class PoolingView(_StepView):
     """Draws one step of pooling a 2-D input onto a figure.
 
     x: (H, W). Three panels: the input with the window (the chosen value ringed for
@@ -186,9 +207,6 @@ class PoolingView:
         self.mode = mode
         wh, ww = self.steps[0].window.shape
         self.size = size
-        last = self.steps[-1]
-        self.out_shape = (last.row + 1, last.col + 1)
-        self.output = np.full(self.out_shape, np.nan)
         axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [max(4, n) for n in (self.x.shape[1], ww, self.out_shape[1])]})
         self.ax_in, self.ax_w, self.ax_out = axes
         low, high = _limits(self.x)
@@ -198,21 +216,13 @@ class PoolingView:
         self.window_image, self.window_text = _grid(self.ax_w, np.zeros((wh, ww)), "viridis", "window", low, high)
         self.pick = Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor="white", linewidth=2.5, visible=False)
         self.ax_w.add_patch(self.pick)
-        olow, ohigh = _limits(np.array([s.value for s in self.steps]))
-        self.output_image, self.output_text = _grid(self.ax_out, self.output, "viridis", f"output ({mode} pooling)", olow, ohigh)
-        self.cell = Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor=_WINDOW, linewidth=3)
-        self.ax_out.add_patch(self.cell)
+        self._output_panel(self.ax_out, np.array([s.value for s in self.steps]), f"output ({mode} pooling)")
         self.caption = fig.suptitle("", fontsize=11)
         fig.subplots_adjust(left=0.05, right=0.99, bottom=0.17, top=0.8, wspace=0.35)
 
-    @property
-    def n_steps(self) -> int:
-        return len(self.steps)
-
     def draw_step(self, index: int) -> list:
         """Show step ``index`` (0-based): every output cell up to it is filled in."""
-        index = int(np.clip(index, 0, self.n_steps - 1))
-        step = self.steps[index]
+        index, step = self._step(index)
         self.window.set_xy((step.left - 0.5, step.top - 0.5))
         self.window_image.set_data(step.window)
         for (r, c), value in np.ndenumerate(step.window):
@@ -222,14 +232,7 @@ class PoolingView:
             r, c = np.unravel_index(np.argmax(step.window) if self.mode == "max" else np.argmin(step.window), step.window.shape)
             self.pick.set_xy((c - 0.5, r - 0.5))
             self.pick.set_visible(True)
-        self.output[:] = np.nan
-        for done in self.steps[: index + 1]:
-            self.output[done.row, done.col] = done.value
-        self.output_image.set_data(self.output)
-        for (r, c), value in np.ndenumerate(self.output):
-            self.output_text[r, c].set_text("" if np.isnan(value) else _format(value))
-        _recolour(self.output_image, self.output_text, self.output)
-        self.cell.set_xy((step.col - 0.5, step.row - 0.5))
+        self._fill_output(index, lambda done: done.value)
         self.caption.set_text(
             f"step {index + 1} of {self.n_steps}: {self.mode} of the window = {_format(step.value)} → output[{step.row}, {step.col}]"
         )

@@ -92,6 +92,27 @@ def test_pooling_with_a_rectangular_window():
         plt.close(anim.view.fig)
 
 
+def test_both_views_write_numbers_only_into_an_output_small_enough_to_read():
+    """The output panel is one piece of code for both views: numbers up to 15 cells a side,
+    none beyond (pooling used to write them into any output, however small the cells)."""
+    big = np.arange(34 * 34).reshape(34, 34) % 9
+    for anim in (animate_pooling(big, size=2), animate_convolution(big[:18, :18], np.ones((2, 2)))):
+        try:
+            view = anim.view
+            view.draw_step(view.n_steps - 1)
+            assert max(view.out_shape) > 15 and not np.isnan(view.output).any()
+            assert all(t.get_text() == "" for t in view.output_text.ravel())
+        finally:
+            plt.close(anim.view.fig)
+    small = animate_pooling(big[:8, :8], size=2)
+    try:
+        small.view.draw_step(small.view.n_steps - 1)
+        assert [t.get_text() for t in small.view.output_text.ravel()] == [
+            str(int(v)) for v in pool2d(big[:8, :8], 2).ravel()]
+    finally:
+        plt.close(small.view.fig)
+
+
 def test_pooling_bad_input_raises_at_the_door_and_leaves_no_figure():
     before = plt.get_fignums()
     with pytest.raises(ValueError, match="x: expected a 2-D array"):
