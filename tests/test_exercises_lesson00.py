@@ -41,8 +41,8 @@ def test_q2_pixel_count():
         ...
 
     assert_failed(ex.q2, ignores_channels, match="channels=3.*921600, got 307200")
-    # Called as the lesson calls it, pixel_count(480, 640, 3), a two-argument function cannot work.
-    assert_failed(ex.q2, no_channels, match=r"callable as `pixel_count\(height, width, channels=1\)`, with 2 or 3 arguments; yours is `pixel_count\(height, width\)`")
+    # The check calls pixel_count(600, 512, channels=3): a function without `channels` cannot work.
+    assert_failed(ex.q2, no_channels, match=r"callable as `pixel_count\(height, width, channels=1\)`, with 2 arguments, and `channels=` by name too; yours is `pixel_count\(height, width\)`")
     assert_failed(ex.q2, adds, match="Case 1")
     assert_failed(ex.q2, 784, match="should be a function")
     assert_unattempted(ex.q2, template)

@@ -124,6 +124,10 @@ def test_the_solution_is_lesson_09s_network_as_the_hint_says():
     assert ex.challenge_recipe(ns["build_model"], {**settings, "flip": True}).augment is random_flip
 
 
+def test_challenge_asks_for_the_function_when_given_the_network_it_built():
+    assert_failed(ex.q1, (_tiny_model(), GOOD_SETTINGS), match=r"Pass the function itself, not the network")
+
+
 def test_challenge_refuses_a_flip_setting_that_is_not_a_bool():
     ns = solved(ex.q1)
     assert_failed(ex.q1, (ns["build_model"], {**ns["settings"], "flip": "yes"}), match="flip")
@@ -131,7 +135,7 @@ def test_challenge_refuses_a_flip_setting_that_is_not_a_bool():
 
 def test_a_network_that_clears_the_bar_passes_and_is_kept(monkeypatch):
     """The passing path, with the bar lowered so a linear model (about 84%) clears it in
-    seconds. That the reference solution clears the real bar (0.90) is shown where it runs in
+    seconds. That the hidden solution clears the real bar (0.90) is shown where it runs in
     context: `make test` runs lesson 10's solved copy and fails unless its check passes."""
     monkeypatch.setattr(ex, "PASS_ACCURACY", 0.80)
     monkeypatch.setattr(ex, "_last_model", {})

@@ -20,15 +20,20 @@ def test_parse_reads_required_and_optional_arguments():
     s = Signature.parse(" my_conv2d(image, kernel, stride=1, padding=0) ")
     assert (s.name, s.required, s.optional) == ("my_conv2d", ("image", "kernel"), ("stride", "padding"))
     assert s.text == "my_conv2d(image, kernel, stride=1, padding=0)"
+    tuple_default = Signature.parse("pool(x, size=(2, 2))")
+    assert tuple_default.optional == ("size",) and tuple_default.text == "pool(x, size=(2, 2))"
     none = Signature.parse("build_model()")
     assert (none.name, none.required, none.optional) == ("build_model", (), ())
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("one_hot", r"expected 'name\(arg, \.\.\.\)', got 'one_hot'"),
-    ("one_hot(labels,, k)", r"a name or name=default, got '' in"),
-    ("f(a=1, b)", "a required argument follows an optional one"),
-    ("f(3)", "a name or name=default, got '3'"),
+    ("one_hot", r"expected 'name\(arg, \.\.\., optional=default, \.\.\.\)', got 'one_hot'"),
+    ("one_hot(labels,, k)", r"got 'one_hot\(labels,, k\)'"),
+    ("f(a=1, b)", r"got 'f\(a=1, b\)'"),
+    ("f(3)", r"got 'f\(3\)'"),
+    ("f(a, b=1 2)", r"got 'f\(a, b=1 2\)'"),
+    ("f(a, *, b=1)", r"plain arguments \(no /, \*, \*args or \*\*kwargs\)"),
+    ("f(*args)", "plain arguments"),
 ])
 def test_parse_refuses_what_is_not_a_signature(text, message):
     with pytest.raises(ValueError, match=message):
@@ -46,22 +51,27 @@ def test_a_function_that_can_be_called_that_way_has_no_problem():
     def exact(height, width, channels=1):
         return height * width * channels
 
-    def other_names(h, w, c=1):
-        return h * w * c
+    def other_names(h, w, channels=1):
+        return h * w * channels
 
-    def star(*args):
+    def keyword_only(height, width, *, channels=1):
+        return height * width * channels
+
+    def star(*args, **kwargs):
         return args
 
     assert s.problem(exact) is None
-    assert s.problem(other_names) is None  # names are the student's to choose
+    assert s.problem(other_names) is None  # the required ones are called by position: any names
+    assert s.problem(keyword_only) is None  # the optional ones are called by name
     assert s.problem(star) is None
-    assert s.problem(lambda h, w, c=3, extra=None: 0) is None
-    assert s.problem(np.multiply) is None  # a builtin whose signature Python cannot read: the checker decides
+    assert s.problem(lambda h, w, channels=3, extra=None: 0) is None
+    assert s.problem(max) is None  # a builtin whose signature Python cannot read: the checker decides
 
 
 @pytest.mark.parametrize(("answer", "message"), [
     (3, r"`pixel_count` should be a function you call as `pixel_count\(height, width, channels=1\)`, got int 3\."),
-    (lambda height, width: 0, r"with 2 or 3 arguments; yours is `pixel_count\(height, width\)`"),
+    (lambda height, width: 0, r"with 2 arguments, and `channels=` by name too; yours is `pixel_count\(height, width\)`"),
+    (lambda h, w, c=1: 0, r"yours is `pixel_count\(h, w, c=1\)`"),  # called with channels=3, it cannot work
     (lambda height, width, channels: 0, r"yours is `pixel_count\(height, width, channels\)`"),
     (lambda height: 0, r"yours is `pixel_count\(height\)`"),
 ])
@@ -81,6 +91,15 @@ def test_annotations_are_left_out_of_the_students_signature():
 
     problem = Signature.parse("softmax()").problem(softmax)
     assert problem is not None and "yours is `softmax(z, axis=-1, extra=0)`" in problem
+
+
+def test_the_students_signature_keeps_its_markers():
+    def my_conv2d(image, kernel, /, *, stride=1):
+        return image
+
+    problem = Signature.parse("my_conv2d(image, kernel, stride=1, padding=0)").problem(my_conv2d)
+    assert problem == ("`my_conv2d` should be callable as `my_conv2d(image, kernel, stride=1, padding=0)`, with "
+                       "2 arguments, and `stride=` and `padding=` by name too; yours is `my_conv2d(image, kernel, /, *, stride=1)`.")
 
 
 def _exercise(**kwargs):

@@ -145,6 +145,9 @@ def _check_challenge(answer: Any) -> Result:
     if not isinstance(answer, tuple) or len(answer) != 2:
         raise Failed("Pass both parts: `ex.q1.check(build_model, settings)`.")
     build_model, settings = answer
+    if isinstance(build_model, nn.Module):  # callable too, so the signature let it through
+        raise Failed("Pass the function itself, not the network it returns: `ex.q1.check(build_model, settings)`, "
+                     "without `()` after build_model. The check builds a fresh network to train.")
     recipe = challenge_recipe(build_model, settings)  # validates the settings first: it is quick
     _validate_model(build_model)
     train, val = _fashion()

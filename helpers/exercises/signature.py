@@ -1,24 +1,21 @@
 """The one way an exercise says "this answer must be a function of these arguments".
 
-An exercise declares ``signature="one_hot(labels, num_classes)"``;
+An exercise declares ``signature="my_conv2d(image, kernel, stride=1, padding=0)"``;
 :meth:`~helpers.exercises.core.Exercise.evaluate` then checks, before its checker runs,
-that the student's answer is a function that can be called the way the lesson says:
-with the required arguments, and with every optional one (``stride=1``) too. Only the
-number of arguments is checked, never their names: a student may call them what they
-like. Builtins whose signature Python cannot read pass unchecked.
+that the student's answer is a function that can be called the way the checker calls it:
+the required arguments by position (their names are the student's to choose), and every
+optional one by its name (``stride=2``), as the lesson writes it. Builtins whose signature
+Python cannot read pass unchecked.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from helpers.exercises.result import _describe
-
-_SIGNATURE = re.compile(r"\s*([A-Za-z_]\w*)\s*\((.*)\)\s*")
-_PARAMETER = re.compile(r"([A-Za-z_]\w*)(\s*=\s*\S.*)?")
 
 
 @dataclass(frozen=True)
@@ -34,23 +31,19 @@ class Signature:
     def parse(cls, text: str) -> Signature:
         if not isinstance(text, str):
             raise TypeError(f"signature: expected a str such as 'one_hot(labels, num_classes)', got {type(text).__name__}")
-        match = _SIGNATURE.fullmatch(text)
-        if match is None:
-            raise ValueError(f"signature: expected 'name(arg, ...)', got {text!r}")
-        name, inside = match.groups()
-        required: list[str] = []
-        optional: list[str] = []
-        for part in (p.strip() for p in inside.split(",")) if inside.strip() else ():
-            parameter = _PARAMETER.fullmatch(part)
-            if parameter is None:
-                raise ValueError(f"signature: expected each argument to be a name or name=default, got {part!r} in {text!r}")
-            if parameter.group(2) is None:
-                if optional:
-                    raise ValueError(f"signature: a required argument follows an optional one in {text!r}")
-                required.append(parameter.group(1))
-            else:
-                optional.append(parameter.group(1))
-        return cls(name, tuple(required), tuple(optional), f"{name}({inside.strip()})")
+        try:
+            tree = ast.parse(f"def {text.strip()}: pass")
+        except SyntaxError:
+            raise ValueError(f"signature: expected 'name(arg, ..., optional=default, ...)', got {text!r}") from None
+        function = tree.body[0]
+        if not isinstance(function, ast.FunctionDef) or len(tree.body) != 1:
+            raise ValueError(f"signature: expected one 'name(arg, ...)', got {text!r}")
+        args = function.args
+        if args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg:
+            raise ValueError(f"signature: expected plain arguments (no /, *, *args or **kwargs), got {text!r}")
+        names = [a.arg for a in args.args]
+        cut = len(names) - len(args.defaults)
+        return cls(function.name, tuple(names[:cut]), tuple(names[cut:]), f"{function.name}({ast.unparse(args)})")
 
     def problem(self, answer: Any) -> str | None:
         """Why ``answer`` cannot be called as this signature says, or None when it can."""
@@ -60,21 +53,24 @@ class Signature:
             theirs = inspect.signature(answer)
         except (TypeError, ValueError):  # a builtin without a readable signature: let the checker call it
             return None
-        for count in (len(self.required), len(self.required) + len(self.optional)):
+        positional = range(len(self.required))
+        for keywords in ({}, dict.fromkeys(self.optional, 0)):
             try:
-                theirs.bind(*range(count))
+                theirs.bind(*positional, **keywords)
             except TypeError:
-                return (f"`{self.name}` should be callable as `{self.text}`, with {self._counts()}; "
+                return (f"`{self.name}` should be callable as `{self.text}`, with {self._how()}; "
                         f"yours is `{self.name}{_shown(theirs)}`.")
         return None
 
-    def _counts(self) -> str:
-        low, high = len(self.required), len(self.required) + len(self.optional)
-        if high == 0:
-            return "no arguments"
-        counts = f"{low} or {high}" if high > low else f"{low}"
-        return f"{counts} argument{'s' if high > 1 else ''}"
+    def _how(self) -> str:
+        n = len(self.required)
+        required = "no arguments" if n == 0 else f"{n} argument{'s' if n > 1 else ''}"
+        if not self.optional:
+            return required
+        return f"{required}, and {' and '.join(f'`{o}=`' for o in self.optional)} by name too"
 
 
 def _shown(signature: inspect.Signature) -> str:
-    return "(" + ", ".join(str(p.replace(annotation=inspect.Parameter.empty)) for p in signature.parameters.values()) + ")"
+    """The student's signature as they wrote it (with its / and * markers), without annotations."""
+    bare = [p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()]
+    return str(signature.replace(parameters=bare, return_annotation=inspect.Signature.empty))

@@ -15,6 +15,7 @@ no extra run of the lesson. ``PRESENTATION_CHECKS`` says which lesson each check
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,7 +74,8 @@ def check_dark_theme(page: Page, server: LabServer, name: str, screenshot_dir: P
     that its figures and exercise boxes stay readable; the light theme is put back."""
     try:
         menu(page, "Settings", "Theme")
-        page.locator(".lm-Menu-content .lm-Menu-itemLabel", has_text="JupyterLab Dark").first.click()
+        # Exactly this theme: "JupyterLab Dark High Contrast" is installed too.
+        page.locator(".lm-Menu-content .lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Dark$")).first.click()
         wait_for(lambda: _theme_is_light(page) == "false", 20, f"{name}: the dark theme to come on")
         page.locator(".jp-OutputArea-output img").first.scroll_into_view_if_needed(timeout=10_000)
         save_screenshot(page, screenshot_dir, f"{name.split('_', 1)[0]}-dark")
@@ -93,7 +95,10 @@ def check_dark_theme(page: Page, server: LabServer, name: str, screenshot_dir: P
             assert colour == "rgb(31, 35, 40)", f"{name} in the dark theme: exercise box text is {colour}"
     finally:
         # The menu saved the choice in the server's settings; the next lesson opens in light.
-        server.api("PUT", THEMES, {"raw": json.dumps({"theme": "JupyterLab Light"})})
+        try:
+            server.api("PUT", THEMES, {"raw": json.dumps({"theme": "JupyterLab Light"})})
+        except Exception:  # noqa: BLE001 - cleanup must not hide the real failure
+            pass
 
 
 def check_deck(page: Page, server: LabServer, name: str, screenshot_dir: Path) -> None:
