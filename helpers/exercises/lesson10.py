@@ -8,6 +8,7 @@
   accuracy over seeds 0-2, 33-35 s on 2 CPU threads). The lesson then trains the course's
   stronger FASHION_RECIPE in the open, as the network whose mistakes it studies.
 - q2, q3: read a confusion matrix (functions, checked on matrices built here).
+- q4: explain why shirts are the class most often wrong (a choice, each wrong letter answered).
 """
 
 from __future__ import annotations
